@@ -1,0 +1,467 @@
+"""WebSocket client swarm: N viewers spread over several worker processes.
+
+Each worker process runs one asyncio loop with ``websockets`` clients. A viewer
+counts as *ready* once it has received its first message (the snapshot the
+server sends on connect). After that, every message the viewer receives is
+time-stamped with ``time.time_ns()`` the moment the client coroutine gets it
+(wall-clock is comparable across processes on one machine), kept raw, and only
+parsed after the measurement window, so JSON decoding never delays a receive.
+A message counts as a *marked* message if the JSON field ``marker_field``
+(dotted path allowed, e.g. ``"tally.bench_id"``) is present; its value is what
+the driver matches against the send times it recorded.
+
+Usage (parent side)::
+
+    with ClientSwarm(urls, processes=4) as swarm:
+        swarm.start()
+        swarm.wait_ready(timeout=120)          # every viewer holds its snapshot
+        ... trigger messages ...
+        swarm.wait_marked(expected, ...)       # optional: until all arrived
+        result = swarm.stop_and_collect()      # SwarmResult
+
+Every process is a daemon, watches the parent's pid, and is terminated/killed
+by ``close()`` (called by the context manager) if it didn't exit by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import multiprocessing as mp
+import os
+import queue
+import resource
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+# Shared-counter slots per worker (multiprocessing Array of int64).
+_READY, _FAILED, _MARKED, _DROPPED, _SLOTS = 0, 1, 2, 3, 4
+
+
+def raise_nofile_limit(wanted: int) -> int:
+    """Raise RLIMIT_NOFILE's soft limit to at least ``wanted`` (capped by the hard
+    limit). Returns the resulting soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= wanted:
+        return soft
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):
+        return soft
+    return target
+
+
+@dataclass
+class WorkerConfig:
+    worker: int
+    conn_ids: list[int]
+    urls: list[str]
+    headers: dict[str, str] | None
+    compression: bool
+    marker_field: str
+    connect_concurrency: int
+    open_timeout: float
+    ready_timeout: float
+    connect_attempts: int
+    parent_pid: int
+
+
+@dataclass
+class SwarmResult:
+    """What the swarm hands back after ``stop_and_collect()``.
+
+    ``records`` holds one ``(conn_id, marker_value, recv_ns)`` per marked
+    message received after the snapshot; ``unmarked`` counts messages that
+    parsed but had no marker; ``bad`` counts messages that were not JSON.
+    """
+
+    viewers: int
+    ready: int
+    failed: int
+    dropped: int
+    records: list[tuple[int, Any, int]] = field(default_factory=list)
+    unmarked: int = 0
+    bad: int = 0
+    connect_retries: int = 0
+    errors: list[str] = field(default_factory=list)
+    first_failures: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------- worker
+
+
+def _extract(obj: Any, path: list[str]) -> tuple[bool, Any]:
+    for key in path:
+        if not isinstance(obj, dict) or key not in obj:
+            return False, None
+        obj = obj[key]
+    return True, obj
+
+
+class _Worker:
+    def __init__(self, cfg: WorkerConfig, counters: Any, stop_event: Any) -> None:
+        self.cfg = cfg
+        self.counters = counters
+        self.stop_event = stop_event
+        self.base = cfg.worker * _SLOTS
+        # Cheap pre-filter for the live "marked" counter; the exact check is
+        # done on parse after the run.
+        leaf = cfg.marker_field.rsplit(".", 1)[-1]
+        self.token_b = f'"{leaf}"'.encode()
+        self.ready = 0
+        self.failed = 0
+        self.marked = 0
+        self.dropped = 0
+        self.retries = 0
+        self.failures: list[str] = []
+        self.conns: dict[int, Any] = {}
+        self.messages: dict[int, list[tuple[int, bytes]]] = {}
+        self.stopping = False
+
+    def publish_counters(self) -> None:
+        c, b = self.counters, self.base
+        c[b + _READY] = self.ready
+        c[b + _FAILED] = self.failed
+        c[b + _MARKED] = self.marked
+        c[b + _DROPPED] = self.dropped
+
+    async def viewer(self, conn_id: int, url: str, sem: asyncio.Semaphore) -> None:
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed
+
+        cfg = self.cfg
+        ws = None
+        async with sem:
+            for attempt in range(cfg.connect_attempts):
+                if self.stopping:
+                    return
+                try:
+                    ws = await connect(
+                        url,
+                        compression="deflate" if cfg.compression else None,
+                        additional_headers=cfg.headers,
+                        open_timeout=cfg.open_timeout,
+                        ping_interval=None,  # browsers answer pings but never send them
+                        close_timeout=2,
+                        max_size=None,
+                        proxy=None,
+                    )
+                    await asyncio.wait_for(ws.recv(), cfg.ready_timeout)  # the snapshot
+                    break
+                except Exception as exc:  # any failure = failed attempt
+                    if ws is not None:
+                        ws.transport.abort()
+                        ws = None
+                    if attempt + 1 < cfg.connect_attempts:
+                        self.retries += 1
+                        await asyncio.sleep(0.2 * 2**attempt)
+                    else:
+                        if len(self.failures) < 5:
+                            self.failures.append(f"{url}: {type(exc).__name__}: {exc}")
+                        self.failed += 1
+                        return
+        assert ws is not None
+        self.conns[conn_id] = ws
+        self.ready += 1
+        log: list[tuple[int, bytes]] = []
+        self.messages[conn_id] = log
+        append = log.append
+        now = time.time_ns
+        token = self.token_b
+        recv = ws.recv
+        try:
+            while True:
+                # decode=False: keep the raw UTF-8 bytes (json.loads takes them
+                # later); skips a decode per message in the hot path.
+                raw = await recv(decode=False)
+                append((now(), raw))
+                if token in raw:
+                    self.marked += 1
+        except ConnectionClosed:
+            pass
+        if not self.stopping:
+            self.dropped += 1
+
+    async def run(self) -> dict[str, Any] | None:
+        cfg = self.cfg
+        sem = asyncio.Semaphore(cfg.connect_concurrency)
+        tasks = [
+            asyncio.create_task(self.viewer(cid, url, sem))
+            for cid, url in zip(cfg.conn_ids, cfg.urls, strict=True)
+        ]
+        orphaned = False
+        while not self.stop_event.is_set():
+            self.publish_counters()
+            if os.getppid() != cfg.parent_pid:  # parent died: don't linger
+                orphaned = True
+                break
+            await asyncio.sleep(0.05)
+        self.stopping = True
+        self.publish_counters()
+        # Close politely (bounded), then drop whatever is left.
+        closers = [] if orphaned else [ws.close() for ws in self.conns.values()]
+        if closers:
+            # Timeout or close error: whatever is left is aborted below.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.gather(*closers, return_exceptions=True), 5)
+        for ws in self.conns.values():
+            ws.transport.abort()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return None if orphaned else self.collect()
+
+    def collect(self) -> dict[str, Any]:
+        path = self.cfg.marker_field.split(".")
+        records: list[tuple[int, Any, int]] = []
+        unmarked = bad = 0
+        for conn_id, log in self.messages.items():
+            for recv_ns, raw in log:
+                try:
+                    obj = json.loads(raw)
+                except ValueError:
+                    bad += 1
+                    continue
+                ok, value = _extract(obj, path)
+                if ok:
+                    if isinstance(value, list):
+                        value = tuple(value)
+                    records.append((conn_id, value, recv_ns))
+                else:
+                    unmarked += 1
+        return {
+            "worker": self.cfg.worker,
+            "ready": self.ready,
+            "failed": self.failed,
+            "dropped": self.dropped,
+            "retries": self.retries,
+            "failures": self.failures,
+            "records": records,
+            "unmarked": unmarked,
+            "bad": bad,
+        }
+
+
+def _worker_main(cfg: WorkerConfig, counters: Any, stop_event: Any, results: Any) -> None:
+    raise_nofile_limit(len(cfg.conn_ids) + 256)
+    try:
+        out = asyncio.run(_Worker(cfg, counters, stop_event).run())
+    except BaseException:  # report anything; parent must not hang
+        out = {"worker": cfg.worker, "error": traceback.format_exc()}
+    if out is None or os.getppid() != cfg.parent_pid:
+        # Parent is gone: nobody will drain the queue, and joining its feeder
+        # thread at exit would block forever on a full pipe.
+        results.cancel_join_thread()
+        return
+    results.put(out)
+
+
+# --------------------------------------------------------------------- parent
+
+
+class ClientSwarm:
+    """Parent-side handle on the worker processes.
+
+    ``urls``: one WebSocket URL per viewer (``len(urls)`` viewers).
+    ``headers``: extra handshake headers for every viewer (e.g. a Cookie).
+    ``compression``: offer permessage-deflate (default: don't).
+    ``marker_field``: JSON field that identifies a measured message.
+    """
+
+    def __init__(
+        self,
+        urls: list[str],
+        *,
+        processes: int = 4,
+        headers: dict[str, str] | None = None,
+        compression: bool = False,
+        marker_field: str = "bench_id",
+        connect_concurrency: int = 64,
+        open_timeout: float = 30.0,
+        ready_timeout: float = 30.0,
+        connect_attempts: int = 3,
+    ) -> None:
+        self.urls = list(urls)
+        self.n = len(self.urls)
+        self.processes = max(1, min(processes, self.n or 1))
+        self.headers = headers
+        self.compression = compression
+        self.marker_field = marker_field
+        self.connect_concurrency = connect_concurrency
+        self.open_timeout = open_timeout
+        self.ready_timeout = ready_timeout
+        self.connect_attempts = connect_attempts
+        # spawn, not fork: the parent may hold threads (e.g. a sync websockets
+        # client's reader thread) and forking those is unsafe.
+        self.ctx = mp.get_context("spawn")
+        self.counters = self.ctx.Array("q", self.processes * _SLOTS, lock=False)
+        self.stop_event = self.ctx.Event()
+        self.results = self.ctx.Queue()
+        self.procs: list[Any] = []
+        self._collected: list[dict[str, Any]] | None = None
+
+    # -- lifecycle
+    def start(self) -> None:
+        raise_nofile_limit(self.n + 1024)
+        for w in range(self.processes):
+            ids = list(range(w, self.n, self.processes))
+            cfg = WorkerConfig(
+                worker=w,
+                conn_ids=ids,
+                urls=[self.urls[i] for i in ids],
+                headers=self.headers,
+                compression=self.compression,
+                marker_field=self.marker_field,
+                connect_concurrency=self.connect_concurrency,
+                open_timeout=self.open_timeout,
+                ready_timeout=self.ready_timeout,
+                connect_attempts=self.connect_attempts,
+                parent_pid=os.getpid(),
+            )
+            p = self.ctx.Process(
+                target=_worker_main,
+                args=(cfg, self.counters, self.stop_event, self.results),
+                name=f"ws-swarm-{w}",
+                daemon=True,
+            )
+            p.start()
+            self.procs.append(p)
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs if p.pid is not None]
+
+    def _sum(self, slot: int) -> int:
+        return sum(self.counters[w * _SLOTS + slot] for w in range(self.processes))
+
+    def ready_count(self) -> int:
+        return self._sum(_READY)
+
+    def failed_count(self) -> int:
+        return self._sum(_FAILED)
+
+    def marked_count(self) -> int:
+        """Marked messages received so far (live, approximate: substring test)."""
+        return self._sum(_MARKED)
+
+    def dropped_count(self) -> int:
+        return self._sum(_DROPPED)
+
+    def _check_workers(self) -> None:
+        dead = [p for p in self.procs if not p.is_alive()]
+        if dead:
+            # A worker only exits early on error; pull its report if any.
+            err = ""
+            try:
+                out = self.results.get(timeout=1)
+                err = out.get("error", "")
+            except queue.Empty:
+                pass
+            codes = ", ".join(f"{p.name}={p.exitcode}" for p in dead)
+            raise RuntimeError(f"swarm worker(s) exited early ({codes})\n{err}")
+
+    def wait_ready(self, timeout: float, progress: bool = False) -> tuple[int, int]:
+        """Block until every viewer is ready or has failed. Returns (ready, failed).
+        Raises TimeoutError if that hasn't happened within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        last_print = 0.0
+        while True:
+            ready, failed = self.ready_count(), self.failed_count()
+            if ready + failed >= self.n:
+                return ready, failed
+            self._check_workers()
+            now = time.monotonic()
+            if progress and now - last_print > 2:
+                print(
+                    f"    connecting: {ready}/{self.n} ready, {failed} failed",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                last_print = now
+            if now > deadline:
+                raise TimeoutError(
+                    f"only {ready}/{self.n} viewers ready ({failed} failed) after {timeout:.0f}s"
+                )
+            time.sleep(0.02)
+
+    def wait_marked(self, expected: int, *, timeout: float, idle: float) -> int:
+        """Block until ``expected`` marked messages arrived in total, or nothing new
+        arrived for ``idle`` seconds, or ``timeout`` elapsed. Returns the count."""
+        deadline = time.monotonic() + timeout
+        last, last_change = -1, time.monotonic()
+        while True:
+            got = self.marked_count()
+            now = time.monotonic()
+            if got >= expected:
+                return got
+            if got != last:
+                last, last_change = got, now
+            elif now - last_change > idle:
+                return got
+            if now > deadline:
+                return got
+            self._check_workers()
+            time.sleep(0.01)
+
+    def stop_and_collect(self, timeout: float = 60.0) -> SwarmResult:
+        """Tell workers to close their sockets and hand back their records."""
+        self.stop_event.set()
+        deadline = time.monotonic() + timeout
+        outs: list[dict[str, Any]] = []
+        # Read the queue *before* joining: a child blocked on a full pipe
+        # never exits.
+        while len(outs) < len(self.procs):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                outs.append(self.results.get(timeout=min(remaining, 0.5)))
+            except queue.Empty:
+                if all(not p.is_alive() for p in self.procs) and self.results.empty():
+                    break
+        for p in self.procs:
+            p.join(timeout=max(0.1, deadline - time.monotonic()))
+        self._collected = outs
+        res = SwarmResult(viewers=self.n, ready=0, failed=0, dropped=0)
+        for o in outs:
+            if "error" in o:
+                res.errors.append(f"worker {o['worker']}: {o['error']}")
+                continue
+            res.ready += o["ready"]
+            res.failed += o["failed"]
+            res.dropped += o["dropped"]
+            res.connect_retries += o["retries"]
+            res.records.extend(o["records"])
+            res.unmarked += o["unmarked"]
+            res.bad += o["bad"]
+            res.first_failures.extend(o["failures"][: max(0, 5 - len(res.first_failures))])
+        if len(outs) < len(self.procs):
+            res.errors.append(f"only {len(outs)}/{len(self.procs)} workers reported")
+        return res
+
+    def close(self) -> None:
+        """Idempotent hard cleanup: stop, terminate, then kill any live worker."""
+        self.stop_event.set()
+        grace = time.monotonic() + 0.5
+        for p in self.procs:
+            p.join(timeout=max(0.0, grace - time.monotonic()))
+        for p in self.procs:
+            if p.is_alive():
+                p.terminate()
+        for p in self.procs:
+            p.join(timeout=3)
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=3)
+        self.results.cancel_join_thread()
+        self.results.close()
+
+    def __enter__(self) -> ClientSwarm:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

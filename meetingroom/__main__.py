@@ -1,0 +1,3 @@
+from meetingroom.cli import main
+
+main()

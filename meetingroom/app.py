@@ -1,0 +1,212 @@
+"""create_app(): routers, static files, middleware, error handlers and the live hub's lifespan."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from brotli_asgi import BrotliMiddleware
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from meetingroom import __version__, i18n
+from meetingroom.auth.sessions import SessionMiddleware
+from meetingroom.errors import DomainError, TooManyRequests
+from meetingroom.live.hub import make_hub
+from meetingroom.settings import Settings, get_settings, set_settings
+
+log = logging.getLogger("meetingroom")
+STATIC_DIR = Path(__file__).parent / "static"
+
+API_DESCRIPTION = """
+The JSON API of meetingroom (CONTRACT.md). Authenticate with `POST /api/v1/auth/token`, then send
+`Authorization: Bearer <token>`. Errors are `{"detail": "...", "rule": "R7.1"?}`; messages follow
+`Accept-Language` (`zh-CN` default, `en`). Lists take `?limit=&offset=` and return
+`{"items": [...], "total": N}`. The live feed is `WS /api/v1/meetings/{id}/live`.
+"""
+
+
+class LocaleMiddleware:
+    """Sets the request's language: the `mr_lang` cookie, else (API only) Accept-Language, else
+    MEETINGROOM_LOCALE."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            from starlette.requests import HTTPConnection
+
+            conn = HTTPConnection(scope)
+            is_api = scope["path"].startswith("/api/")
+            locale = i18n.negotiate(conn.cookies.get("mr_lang"),
+                                    conn.headers.get("accept-language") if is_api else None,
+                                    get_settings().locale)
+            token = i18n.set_locale(locale)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                i18n._locale.reset(token)
+        else:
+            await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                names = {k.lower() for k, _ in headers}
+                extra = {
+                    b"x-content-type-options": b"nosniff",
+                    b"referrer-policy": b"same-origin",
+                    b"x-frame-options": b"DENY",
+                }
+                if not scope["path"].startswith(("/docs", "/redoc")):
+                    # Inline scripts are not allowed: every script is a static file.
+                    extra[b"content-security-policy"] = (
+                        b"default-src 'self'; img-src 'self' data: blob:; style-src 'self' "
+                        b"'unsafe-inline'; script-src 'self'; connect-src 'self' ws: wss:; "
+                        b"frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+                for key, value in extra.items():
+                    if key not in names:
+                        headers.append((key, value))
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(request: Request, status: int, message: str, rule: str | None = None,
+                    headers: dict | None = None, **extra):
+    if _is_api(request):
+        body = {"detail": message, **extra}
+        if rule:
+            body["rule"] = rule
+        return JSONResponse(body, status_code=status, headers=headers)
+    from meetingroom.templating import page
+
+    if status == 401:
+        from urllib.parse import quote
+
+        from fastapi.responses import RedirectResponse
+
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    response = page(request, "error.html", status_code=status, message=message, rule=rule,
+                    status=status)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError):
+        message = i18n.gettext(exc.message, **exc.params)
+        headers = None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
+        extra = {"field": exc.field} if getattr(exc, "field", None) and _is_api(request) else {}
+        return _error_response(request, exc.status_code, message, exc.rule, headers, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        errors = []
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+            field = "" if err.get("type") == "json_invalid" else ".".join(loc)
+            errors.append({"field": field, "message": _validation_message(err)})
+        summary = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
+                            for e in errors)
+        if not _is_api(request):
+            return _error_response(request, 400, summary)
+        malformed = any(e.get("type") == "json_invalid" for e in exc.errors())
+        return JSONResponse({"detail": summary, "errors": errors},
+                            status_code=400 if malformed else 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = {404: i18n.gettext("Not found."),
+                   405: i18n.gettext("This action is not available here.")}.get(
+            exc.status_code, str(exc.detail))
+        return _error_response(request, exc.status_code, message, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _error_response(request, 500, i18n.gettext(
+            "Something went wrong on our side. Nothing was saved; please try again."))
+
+
+def _validation_message(err: dict) -> str:
+    """Pydantic's English messages, mapped to translated ones for the common cases."""
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return i18n.gettext("This field is required.")
+    if kind == "json_invalid":
+        return i18n.gettext("The request body is not valid JSON.")
+    if kind == "string_too_long":
+        return i18n.gettext("At most {n} characters.", n=ctx.get("max_length", "?"))
+    if kind == "string_too_short":
+        return i18n.gettext("At least {n} characters.", n=ctx.get("min_length", "?"))
+    if kind in ("int_parsing", "int_type", "float_parsing"):
+        return i18n.gettext("Enter a whole number.")
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return i18n.gettext("The number is out of range.")
+    if kind in ("literal_error", "enum"):
+        return i18n.gettext("Choose one of: {choices}.", choices=ctx.get("expected", ""))
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return i18n.gettext("Enter a valid date.")
+    if kind in ("bool_parsing", "bool_type"):
+        return i18n.gettext("Enter true or false.")
+    return i18n.gettext("This value is not valid.")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    if settings is not None:
+        set_settings(settings)
+    settings = get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await app.state.hub.start()
+        try:
+            yield
+        finally:
+            await app.state.hub.stop()
+
+    app = FastAPI(title="meetingroom", version=__version__, description=API_DESCRIPTION,
+                  lifespan=lifespan, openapi_url="/openapi.json", docs_url="/docs",
+                  redoc_url=None)
+    app.state.hub = make_hub(settings.broadcast_url)
+    app.state.settings = settings
+
+    install_error_handlers(app)
+    # Outermost first in the list below is innermost at run time: sessions and locale wrap
+    # every route; compression wraps the whole response.
+    app.add_middleware(LocaleMiddleware)
+    app.add_middleware(SessionMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BrotliMiddleware, minimum_size=500, gzip_fallback=True)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    from meetingroom.routes import include_routers
+
+    include_routers(app)
+    return app

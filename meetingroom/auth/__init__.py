@@ -1,0 +1,1 @@
+"""Accounts, roles, sessions, CSRF, bearer tokens and rate limits."""

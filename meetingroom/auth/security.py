@@ -1,0 +1,104 @@
+"""Password hashing, signed tokens, CSRF tokens, Origin checks and rate limits."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from meetingroom.errors import TooManyRequests
+from meetingroom.settings import get_settings
+
+_hasher = PasswordHasher()
+# Verifying against this when the phone is unknown keeps the timing the same either way, so a
+# login attempt cannot tell whether an account exists.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
+
+TOKEN_MAX_AGE = 30 * 24 * 3600
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().key, salt=salt)
+
+
+def make_token(user_id: int) -> str:
+    """A bearer token for the API (and `?token=` on the live socket)."""
+    return _serializer("api-token").dumps({"uid": user_id})
+
+
+def read_token(token: str) -> int | None:
+    try:
+        data = _serializer("api-token").loads(token, max_age=TOKEN_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+    uid = data.get("uid") if isinstance(data, dict) else None
+    return uid if isinstance(uid, int) else None
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    return bool(expected and given and hmac.compare_digest(expected, given))
+
+
+def origin_allowed(origin: str | None, host: str | None, scheme: str) -> bool:
+    """A browser's Origin must be one we serve: MEETINGROOM_ALLOWED_ORIGINS, or else the very
+    host the request came to. No Origin header means a non-browser client (CONTRACT)."""
+    if origin is None:
+        return True
+    origin = origin.rstrip("/")
+    allowed = get_settings().origins
+    if allowed:
+        return origin in allowed
+    if not host:
+        return False
+    ws_to_http = {"ws": "http", "wss": "https"}
+    return origin in {f"{ws_to_http.get(scheme, scheme)}://{host}", f"http://{host}", f"https://{host}"}
+
+
+class RateLimiter:
+    """Sliding-window counter per key, in this process. One worker sees all its own traffic;
+    with several workers each keeps its own window (decisions.md)."""
+
+    def __init__(self) -> None:
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, limit: int, window: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - window:
+                hits.popleft()
+            if len(hits) >= limit:
+                retry = int(hits[0] + window - now) + 1
+                raise TooManyRequests(retry_after=retry)
+            hits.append(now)
+            if len(self._hits) > 50_000:  # bound memory under a flood of distinct keys
+                self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - window}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._hits.clear()
+
+
+limiter = RateLimiter()

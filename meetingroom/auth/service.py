@@ -1,0 +1,189 @@
+"""Accounts and roles: register, authenticate, create and edit users. Permission checks here."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from meetingroom import audit
+from meetingroom.auth.security import hash_password, verify_password
+from meetingroom.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
+from meetingroom.models import SEATS, MemberUnit, User
+
+PHONE_RE = re.compile(r"^1\d{10}$")  # mainland mobile numbers: 11 digits starting with 1
+MIN_PASSWORD = 8
+WEAK_PASSWORDS = {"12345678", "123456789", "1234567890", "password", "password1", "11111111",
+                  "88888888", "00000000", "qwertyui", "abcdefgh", "abc12345", "a1234567"}
+
+
+def check_phone(phone: str) -> str:
+    phone = (phone or "").strip().replace(" ", "").replace("-", "")
+    if not PHONE_RE.fullmatch(phone):
+        raise Invalid("Enter an 11-digit mainland mobile number starting with 1.", field="phone")
+    return phone
+
+
+def check_password(password: str, phone: str = "") -> str:
+    if not password:
+        raise Invalid("Enter a password.", field="password")
+    if len(password) < MIN_PASSWORD:
+        raise Invalid("The password must have at least {n} characters.", field="password",
+                      n=MIN_PASSWORD)
+    if len(password) > 128:
+        raise Invalid("The password may have at most {n} characters.", field="password", n=128)
+    if (password.lower() in WEAK_PASSWORDS or len(set(password)) < 4 or password == phone
+            or password.isdigit() and phone and password in phone):
+        raise Invalid("This password is too easy to guess; choose another.", field="password")
+    return password
+
+
+def check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("Enter your name.", field="name")
+    if len(name) > 50:
+        raise Invalid("The name may have at most {n} characters.", field="name", n=50)
+    return name
+
+
+def check_seat(seat: str | None) -> str | None:
+    if seat in (None, ""):
+        return None
+    if seat not in SEATS:
+        raise Invalid("Unknown seat.", field="seat")
+    return seat
+
+
+def require_secretary(actor: User | None) -> User:
+    if actor is None:
+        raise NotAuthenticated()
+    if not actor.is_secretary:
+        raise Forbidden("Only the secretary may do this.")
+    return actor
+
+
+def register(session: Session, *, community_id: int, name: str, phone: str, password: str,
+             address: str = "", self_registration: bool = True) -> User:
+    """A resident registers himself."""
+    if not self_registration:
+        raise Forbidden("Self-registration is switched off; ask the secretary for an account.")
+    return _create(session, community_id=community_id, actor=None, name=name, phone=phone,
+                   password=password, address=address)
+
+
+def create_user(session: Session, *, actor: User, name: str, phone: str, password: str,
+                address: str = "", is_secretary: bool = False, is_party_member: bool = False,
+                seat: str | None = None, unit_id: int | None = None) -> User:
+    """The secretary adds a person to the community's roster."""
+    require_secretary(actor)
+    return _create(session, community_id=actor.community_id, actor=actor, name=name, phone=phone,
+                   password=password, address=address, is_secretary=is_secretary,
+                   is_party_member=is_party_member, seat=seat, unit_id=unit_id)
+
+
+def _create(session: Session, *, community_id: int, actor: User | None, name: str, phone: str,
+            password: str, address: str = "", is_secretary: bool = False,
+            is_party_member: bool = False, seat: str | None = None,
+            unit_id: int | None = None) -> User:
+    name, phone = check_name(name), check_phone(phone)
+    check_password(password, phone)
+    address = (address or "").strip()
+    if len(address) > 200:
+        raise Invalid("The address may have at most {n} characters.", field="address", n=200)
+    seat = check_seat(seat)
+    if unit_id is not None:
+        _unit(session, community_id, unit_id)
+    if session.exec(select(User.id).where(User.community_id == community_id,
+                                          User.phone == phone)).first():
+        raise Conflict("An account with this phone number already exists.")
+    user = User(community_id=community_id, name=name, phone=phone,
+                password_hash=hash_password(password), address=address,
+                is_secretary=is_secretary, is_party_member=is_party_member, seat=seat,
+                unit_id=unit_id)
+    session.add(user)
+    try:
+        # The unique constraint settles a race between two registrations of one phone.
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("An account with this phone number already exists.") from None
+    audit.record(session, community_id=community_id, actor_id=actor.id if actor else user.id,
+                 action="user.create", entity="user", entity_id=user.id, seat=seat,
+                 is_secretary=is_secretary, is_party_member=is_party_member)
+    return user
+
+
+def _unit(session: Session, community_id: int, unit_id: int) -> MemberUnit:
+    unit = session.get(MemberUnit, unit_id)
+    if unit is None or unit.community_id != community_id:
+        raise Invalid("Unknown member unit.", field="unit")
+    return unit
+
+
+def authenticate(session: Session, *, community_id: int, phone: str, password: str) -> User:
+    """Log in by phone and password; the error never says whether the phone exists."""
+    phone = (phone or "").strip()
+    user = session.exec(select(User).where(User.community_id == community_id,
+                                           User.phone == phone)).first()
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.is_active:
+        raise NotAuthenticated("Wrong phone number or password.")
+    return user
+
+
+UNSET = object()
+
+
+def update_user(session: Session, *, actor: User, user_id: int, is_party_member=UNSET,
+                seat=UNSET, unit_id=UNSET, is_secretary=UNSET, name=UNSET,
+                address=UNSET) -> User:
+    """The secretary edits a person's roles, seat and unit (a seat counts towards S at once)."""
+    require_secretary(actor)
+    user = get_user(session, community_id=actor.community_id, user_id=user_id)
+    changes: dict = {}
+    if name is not UNSET:
+        changes["name"] = check_name(name)
+    if address is not UNSET:
+        changes["address"] = (address or "").strip()[:200]
+    if is_party_member is not UNSET:
+        changes["is_party_member"] = bool(is_party_member)
+    if is_secretary is not UNSET:
+        if not is_secretary and user.id == actor.id:
+            raise Conflict("You cannot remove your own secretary role.")
+        changes["is_secretary"] = bool(is_secretary)
+    if seat is not UNSET:
+        changes["seat"] = check_seat(seat)
+    if unit_id is not UNSET:
+        if unit_id is not None:
+            _unit(session, actor.community_id, unit_id)
+        changes["unit_id"] = unit_id
+    for key, value in changes.items():
+        setattr(user, key, value)
+    session.add(user)
+    audit.record(session, community_id=actor.community_id, actor_id=actor.id,
+                 action="user.update", entity="user", entity_id=user.id, **changes)
+    return user
+
+
+def get_user(session: Session, *, community_id: int, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.community_id != community_id:
+        raise NotFound("No such person.")
+    return user
+
+
+def list_users(session: Session, *, actor: User, limit: int = 50, offset: int = 0,
+               query: str = "") -> tuple[list[User], int]:
+    """The roster for the secretary, paginated."""
+    from sqlalchemy import func, or_
+
+    require_secretary(actor)
+    stmt = select(User).where(User.community_id == actor.community_id)
+    if query:
+        like = f"%{query.strip()}%"
+        stmt = stmt.where(or_(User.name.like(like), User.phone.like(like)))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    users = session.exec(stmt.order_by(User.id).limit(limit).offset(offset)).all()
+    return list(users), total

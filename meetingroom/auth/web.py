@@ -1,0 +1,81 @@
+"""Login, registration and logout pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from meetingroom.auth import service
+from meetingroom.auth.security import limiter, new_csrf_token
+from meetingroom.db import SessionDep
+from meetingroom.errors import DomainError
+from meetingroom.i18n import gettext
+from meetingroom.pages import safe_next
+from meetingroom.settings import get_settings
+from meetingroom.templating import flash, page
+
+router = APIRouter()
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def log_in(request: Request, user_id: int) -> None:
+    # A fresh CSRF token at login: a token planted before login is worthless after it.
+    request.scope["session"].clear()
+    request.scope["session"].update({"uid": user_id, "csrf": new_csrf_token()})
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/"):
+    return page(request, "auth/login.html", next=safe_next(next), form={}, error=None)
+
+
+@router.post("/login")
+def login(request: Request, session: SessionDep, phone: str = Form(""), password: str = Form(""),
+          next: str = Form("/")):
+    settings = get_settings()
+    try:
+        limiter.hit(f"login:{client_ip(request)}", *settings.login_rate)
+        user = service.authenticate(session, community_id=request.state.community.id,
+                                    phone=phone, password=password)
+    except DomainError as exc:
+        return page(request, "auth/login.html", status_code=exc.status_code,
+                    next=safe_next(next), form={"phone": phone},
+                    error=gettext(exc.message, **exc.params))
+    log_in(request, user.id)
+    flash(request, "Welcome, {name}.", name=user.name)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.get("/register")
+def register_form(request: Request):
+    return page(request, "auth/register.html", form={}, errors={}, error=None)
+
+
+@router.post("/register")
+def register(request: Request, session: SessionDep, name: str = Form(""), phone: str = Form(""),
+             password: str = Form(""), address: str = Form("")):
+    settings = get_settings()
+    community = request.state.community
+    form = {"name": name, "phone": phone, "address": address}
+    try:
+        limiter.hit(f"register:{client_ip(request)}", *settings.register_rate)
+        user = service.register(session, community_id=community.id, name=name, phone=phone,
+                                password=password, address=address,
+                                self_registration=community.self_registration)
+    except DomainError as exc:
+        message = gettext(exc.message, **exc.params)
+        field = getattr(exc, "field", None)
+        return page(request, "auth/register.html", status_code=exc.status_code, form=form,
+                    errors={field: message} if field else {}, error=None if field else message)
+    log_in(request, user.id)
+    flash(request, "Welcome, {name}.", name=user.name)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request):
+    request.scope["session"].clear()
+    return RedirectResponse("/", status_code=303)

@@ -1,0 +1,132 @@
+"""The `meetingroom` command (CONTRACT.md): serve, db upgrade, demo, user add, backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from meetingroom import db
+from meetingroom.settings import get_settings
+
+app = typer.Typer(help="meetingroom: a community committee's four-step method, in the open.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+user_app = typer.Typer(help="People.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+
+def _prepare() -> None:
+    """Every command that touches the database migrates first, then ensures the community."""
+    db.upgrade()
+    from meetingroom.community.service import ensure_default_community
+
+    for session in db.session_scope():
+        ensure_default_community(session)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          proxy_headers: bool = typer.Option(True, help="trust X-Forwarded-* from the proxy")):
+    """Migrate the database to head, then serve."""
+    import uvicorn
+
+    _prepare()
+    settings = get_settings()
+    if workers > 1 and settings.broadcast_url.startswith("memory://"):
+        typer.echo("warning: several workers with MEETINGROOM_BROADCAST_URL=memory:// do not see "
+                   "each other's live events; set it to redis://…", err=True)
+    # ws_per_message_deflate off: compressing every broadcast once per socket costs CPU and
+    # memory per connection for tiny fragments (bench/README.md has the figures).
+    uvicorn.run("meetingroom.asgi:app", host=host, port=port, workers=workers,
+                proxy_headers=proxy_headers, forwarded_allow_ips="127.0.0.1",
+                ws_per_message_deflate=False, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade():
+    """Apply migrations (Alembic) up to head."""
+    _prepare()
+    typer.echo("database is at head")
+
+
+@app.command()
+def demo():
+    """Load a demo community (idempotent) and print the demo logins."""
+    from meetingroom.demo import load_demo
+
+    _prepare()
+    for session in db.session_scope():
+        logins = load_demo(session)
+    typer.echo("Demo community loaded. Logins (phone / password):")
+    for role, name, phone, password in logins:
+        typer.echo(f"  {role:<28} {name:<6} {phone}  {password}")
+
+
+class SeatChoice(StrEnum):
+    chair = "chair"
+    full_time = "full_time"
+    part_time = "part_time"
+
+
+@user_app.command("add")
+def user_add(phone: str = typer.Option(...), name: str = typer.Option(...),
+             password: str = typer.Option(...), secretary: bool = False,
+             party_member: bool = False, seat: SeatChoice | None = None,
+             unit: str | None = typer.Option(None, help="member unit name (created if new)")):
+    """Create a user in the default community; prints its id."""
+    from sqlmodel import select
+
+    from meetingroom.auth.service import _create
+    from meetingroom.community.service import default_community
+    from meetingroom.errors import DomainError
+    from meetingroom.models import MemberUnit
+
+    _prepare()
+    try:
+        for session in db.session_scope():
+            community = default_community(session)
+            unit_id = None
+            if unit:
+                found = session.exec(select(MemberUnit).where(
+                    MemberUnit.community_id == community.id, MemberUnit.name == unit)).first()
+                if found is None:
+                    found = MemberUnit(community_id=community.id, name=unit)
+                    session.add(found)
+                    session.flush()
+                unit_id = found.id
+            user = _create(session, community_id=community.id, actor=None, name=name,
+                           phone=phone, password=password, is_secretary=secretary,
+                           is_party_member=party_member, seat=seat.value if seat else None,
+                           unit_id=unit_id)
+            user_id = user.id
+    except DomainError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(user_id)
+
+
+@app.command()
+def backup(file: Path):
+    """Consistent online copy of the database (SQLite backup API; pg_dump for PostgreSQL)."""
+    url = get_settings().db_url
+    if not url.startswith("sqlite"):
+        typer.echo("PostgreSQL: use pg_dump, e.g.\n  pg_dump --format=custom --file "
+                   f"{file} '{url.replace('+psycopg', '')}'")
+        raise typer.Exit(2)
+    _prepare()
+    source = sqlite3.connect(url.split("///", 1)[1])
+    file.parent.mkdir(parents=True, exist_ok=True)
+    target = sqlite3.connect(file)
+    with target:
+        source.backup(target)  # page-by-page copy that sees one consistent snapshot
+    target.close()
+    source.close()
+    typer.echo(f"backed up to {file}")
+
+
+def main() -> None:
+    app()

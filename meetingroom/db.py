@@ -1,0 +1,117 @@
+"""Engine, migrations and the per-request session (commit on success, rollback on error)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import Depends
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.requests import Request
+
+from meetingroom.settings import get_settings
+
+_engines: dict[str, Engine] = {}
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+            # WAL lets readers run during a write; busy_timeout makes writers queue, not fail.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # pragma: no cover
+            # A writing transaction takes the write lock up front (BEGIN IMMEDIATE), so two
+            # writers never fail on a read-then-write upgrade; SQLite queues them through
+            # busy_timeout. Readers stay deferred so pages never wait behind a write.
+            write = conn.get_execution_options().get("write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    # The pool must not be smaller than the threadpool that runs sync endpoints (40 by default),
+    # or requests block waiting for a connection while holding a worker thread.
+    return sa.create_engine(url, pool_size=40, max_overflow=10, pool_pre_ping=True)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    url = url or get_settings().db_url
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return _engines[url]
+
+
+def dispose_engines() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+def alembic_config(url: str | None = None):
+    from alembic.config import Config
+
+    here = Path(__file__).parent
+    cfg = Config()
+    cfg.set_main_option("script_location", str(here / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", (url or get_settings().db_url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str | None = None) -> None:
+    """Apply every migration up to head (every command that touches the database calls this)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once this session's transaction has committed (never if it rolls back).
+    Live events are published this way (STYLE habit 6)."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+def _run_after_commit(session: Session) -> None:
+    callbacks = session.info.pop("after_commit", [])
+    for callback in callbacks:
+        callback()
+
+
+def session_scope(*, write: bool = True) -> Iterator[Session]:
+    """One transaction: commit when the body succeeds, roll back when it raises."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        if write:
+            session.connection(execution_options={"write": True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            session.info.pop("after_commit", None)
+            raise
+        _run_after_commit(session)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: services never commit; this commits once per request."""
+    yield from session_scope(write=request.method not in ("GET", "HEAD", "OPTIONS"))
+
+
+# scope="function": the commit runs when the endpoint returns, before the response is sent, so
+# a failed commit is a failed response and the client never reads ahead of the database.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -1,0 +1,31 @@
+"""Display names for stored codes. `N_` marks a msgid for extraction; templates translate it with
+`_()` when shown, so each reader sees his own language."""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    return message
+
+
+SEATS = {"chair": N_("Chair"), "full_time": N_("Full-time member"),
+         "part_time": N_("Part-time member")}
+UNIT_KINDS = {
+    "school": N_("School"), "hospital": N_("Hospital"), "police": N_("Police station"),
+    "property": N_("Property company"), "owners_committee": N_("Owners' committee"),
+    "firm": N_("Firm"), "party_org": N_("Party organisation"), "mosque": N_("Mosque committee"),
+    "other": N_("Other"),
+}
+PRINCIPLES = {"major": N_("Major matters deliberated together"),
+              "practical": N_("Practical matters done together"),
+              "important": N_("Important matters decided together"),
+              "urgent": N_("Urgent matters consulted together")}
+MEETING_KINDS = {"work": N_("Work meeting"), "joint": N_("Joint meeting")}
+CHOICES = {"agree": N_("Agree"), "oppose": N_("Oppose"), "abstain": N_("Abstain")}
+OUTCOMES = {"pending": N_("Pending"), "adopted": N_("Adopted"), "rejected": N_("Rejected")}
+RESOLUTION_STATUSES = {"not_started": N_("Not started"), "in_progress": N_("In progress"),
+                       "done": N_("Done"), "delayed": N_("Delayed")}
+APPOINTMENT_STEPS = {"recommend": N_("Broad recommendation"),
+                     "select": N_("Organisational selection"),
+                     "approve": N_("Higher approval"), "appoint": N_("Appointment"),
+                     "notice": N_("Public notice")}

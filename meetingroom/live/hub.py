@@ -1,0 +1,104 @@
+"""One small interface, two backends: in-process (default) and Redis pub/sub (several workers).
+
+`publish(room, event)` is called after a transaction commits, from any thread; it only enqueues,
+so the request that caused the event is never delayed by the fan-out. Each worker delivers to its
+own local subscribers: a subscriber is a callback that receives the event dict (the callback is
+responsible for rendering once per event and writing to its sockets).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+log = logging.getLogger("meetingroom.live")
+
+Listener = Callable[[dict], Awaitable[None]]
+
+
+class Hub(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    def publish(self, room: str, event: dict) -> None: ...
+    def subscribe(self, room: str, listener: Listener) -> None: ...
+    def unsubscribe(self, room: str, listener: Listener) -> None: ...
+
+
+class LocalFanout:
+    """Delivery to this worker's listeners, one task per event, in publish order per room."""
+
+    def __init__(self) -> None:
+        self.listeners: dict[str, set[Listener]] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.queue: asyncio.Queue[tuple[str, dict]] | None = None
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.queue = asyncio.Queue()
+        self._task = asyncio.create_task(self._run(), name="meetingroom-fanout")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def enqueue(self, room: str, event: dict) -> None:
+        """Thread-safe: hand an event to the loop that owns the sockets."""
+        if self.loop is None or self.queue is None or self.loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            self.queue.put_nowait((room, event))
+        else:
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, (room, event))
+
+    async def _run(self) -> None:
+        assert self.queue is not None
+        while True:
+            room, event = await self.queue.get()
+            for listener in list(self.listeners.get(room, ())):
+                try:
+                    await listener(event)
+                except Exception:  # one broken listener must not stop the others
+                    log.exception("live listener failed for %s", room)
+
+    def subscribe(self, room: str, listener: Listener) -> None:
+        self.listeners.setdefault(room, set()).add(listener)
+
+    def unsubscribe(self, room: str, listener: Listener) -> None:
+        listeners = self.listeners.get(room)
+        if listeners:
+            listeners.discard(listener)
+            if not listeners:
+                del self.listeners[room]
+
+
+class MemoryHub(LocalFanout):
+    """One worker: publish goes straight to the local fan-out."""
+
+    def publish(self, room: str, event: dict) -> None:
+        self.enqueue(room, event)
+
+
+def dumps(event: dict) -> str:
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def make_hub(url: str) -> Hub:
+    if url.startswith("memory://"):
+        return MemoryHub()
+    if url.startswith(("redis://", "rediss://")):
+        from meetingroom.live.redis_hub import RedisHub
+
+        return RedisHub(url)
+    raise ValueError(f"MEETINGROOM_BROADCAST_URL: unsupported scheme in {url!r}")

@@ -1,0 +1,52 @@
+"""Every table, imported here so SQLModel.metadata (and Alembic) sees all of them."""
+
+from meetingroom.models.base import utcnow
+from meetingroom.models.community import (
+    AppointmentStep,
+    AuditLog,
+    Category,
+    Community,
+    MemberUnit,
+    Notification,
+)
+from meetingroom.models.followup import ProgressUpdate, Rating, Resolution
+from meetingroom.models.meeting import (
+    AgendaItem,
+    Attendance,
+    Ballot,
+    ChainEntry,
+    Meeting,
+    Observer,
+    VoteCast,
+)
+from meetingroom.models.proposal import Cosponsor, Proposal
+from meetingroom.models.suggestion import ContentReport, Photo, Suggestion, Support
+from meetingroom.models.user import SEATS, User
+
+__all__ = [
+    "SEATS",
+    "AgendaItem",
+    "AppointmentStep",
+    "Attendance",
+    "AuditLog",
+    "Ballot",
+    "Category",
+    "ChainEntry",
+    "Community",
+    "ContentReport",
+    "Cosponsor",
+    "Meeting",
+    "MemberUnit",
+    "Notification",
+    "Observer",
+    "Photo",
+    "ProgressUpdate",
+    "Proposal",
+    "Rating",
+    "Resolution",
+    "Suggestion",
+    "Support",
+    "User",
+    "VoteCast",
+    "utcnow",
+]

@@ -1,0 +1,93 @@
+"""The community, its member units, the roster record (R1–R3, R5) and the audit log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+from meetingroom.models.base import community_fk, created_at_field
+
+
+class Community(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    slug: str = Field(max_length=50, unique=True)
+    # R7.4 settings: "inclusive_half" | "strict_majority", and "present" | "seated".
+    adoption_rule: str = Field(default="inclusive_half", max_length=20)
+    adoption_base: str = Field(default="present", max_length=20)
+    self_registration: bool = True
+    created_at: datetime = created_at_field()
+
+
+class MemberUnit(SQLModel, table=True):
+    """成员单位: a party organisation in the area (R1.2, R5)."""
+
+    __tablename__ = "member_unit"
+    __table_args__ = (sa.UniqueConstraint("community_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = community_fk()
+    name: str = Field(max_length=100)
+    # school | hospital | police | property | owners_committee | firm | party_org | other
+    kind: str = Field(default="other", max_length=30)
+    contact_name: str = Field(default="", max_length=50)
+    contact_phone: str = Field(default="", max_length=20)
+    created_at: datetime = created_at_field()
+
+
+class AppointmentStep(SQLModel, table=True):
+    """One of the five R2.2 steps for a part-time member, with its date and who did it."""
+
+    __tablename__ = "appointment_step"
+    __table_args__ = (sa.UniqueConstraint("user_id", "step"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = community_fk()
+    user_id: int = Field(foreign_key="user.id", index=True)
+    # recommend | select | approve | appoint | notice  (R2.2, in that order)
+    step: str = Field(max_length=20)
+    done_on: date
+    done_by: str = Field(max_length=100)
+    note: str = Field(default="", max_length=500)
+
+
+class Category(SQLModel, table=True):
+    """Suggestion categories; a short list the secretary can edit."""
+
+    __table_args__ = (sa.UniqueConstraint("community_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = community_fk()
+    code: str = Field(max_length=30)
+    name_zh: str = Field(max_length=30)
+    name_en: str = Field(max_length=30)
+    position: int = 0
+    active: bool = True
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only: who changed what and when. Nothing updates or deletes these rows."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = community_fk()
+    actor_id: int | None = Field(default=None, foreign_key="user.id", nullable=True)
+    action: str = Field(max_length=50, index=True)
+    entity: str = Field(max_length=30)
+    entity_id: int | None = None
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = created_at_field()
+
+
+class Notification(SQLModel, table=True):
+    """In-app notice for one user. `message` is an English msgid translated when shown,
+    `params` fill its placeholders, so each reader sees his own language."""
+
+    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = community_fk()
+    user_id: int = Field(foreign_key="user.id")
+    message: str = Field(max_length=200)
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    link: str = Field(default="", max_length=200)
+    read_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = created_at_field()

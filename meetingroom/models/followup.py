@@ -1,0 +1,60 @@
+"""Step 4 (党员群众评议): resolutions, their progress and the ratings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from meetingroom.models.base import community_fk, created_at_field, optional_time_field
+
+RESOLUTION_STATUSES = ("not_started", "in_progress", "done", "delayed")
+
+
+class Resolution(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_resolution_status", "community_id", "status", "deadline"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = community_fk()
+    item_id: int = Field(foreign_key="agenda_item.id", unique=True)
+    proposal_id: int = Field(foreign_key="proposal.id", index=True)
+    title: str = Field(max_length=100)
+    text: str = Field(default="", max_length=5000)
+    responsible: str = Field(default="", max_length=100)  # a person's or a unit's name
+    responsible_user_id: int | None = Field(default=None, foreign_key="user.id", nullable=True)
+    deadline: date | None = None
+    status: str = Field(default="not_started", max_length=20)
+    percent: int = 0
+    # Ratings open when the resolution is done or past deadline; they close on this date
+    # (default 30 days after they opened) or when the secretary closes them.
+    ratings_opened_at: datetime | None = optional_time_field()
+    ratings_closed_at: datetime | None = optional_time_field()
+    created_at: datetime = created_at_field()
+
+
+class ProgressUpdate(SQLModel, table=True):
+    __tablename__ = "progress_update"
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = community_fk()
+    resolution_id: int = Field(foreign_key="resolution.id", index=True)
+    author_id: int = Field(foreign_key="user.id")
+    status: str = Field(max_length=20)
+    percent: int
+    note: str = Field(default="", max_length=2000)
+    created_at: datetime = created_at_field()
+
+
+class Rating(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("resolution_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = community_fk()
+    resolution_id: int = Field(foreign_key="resolution.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    # "party_member" | "resident": the rater's group when he rated, so results stay split.
+    group: str = Field(max_length=20)
+    score: int
+    comment: str = Field(default="", max_length=1000)
+    hidden: bool = False
+    report_count: int = 0
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()

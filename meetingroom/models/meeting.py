@@ -1,0 +1,108 @@
+"""Step 3 (大党委会议决议): meetings, agenda items, attendance, ballots and the hash chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from meetingroom.models.base import community_fk, created_at_field, optional_time_field
+
+
+class Meeting(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_meeting_when", "community_id", "starts_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = community_fk()
+    kind: str = Field(max_length=10)  # work (R6.1) | joint (R6.2)
+    title: str = Field(max_length=100)
+    starts_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    location: str = Field(default="", max_length=100)
+    status: str = Field(default="scheduled", max_length=10)  # scheduled | open | closed
+    # Live-feed sequence: bumped in the same transaction as every change (CONTRACT live feed).
+    seq: int = 0
+    # S frozen when the meeting opens (R7: "seated at the time the meeting opens").
+    seated_at_open: int | None = None
+    opened_at: datetime | None = optional_time_field()
+    closed_at: datetime | None = optional_time_field()
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", nullable=True)
+    created_at: datetime = created_at_field()
+
+
+class AgendaItem(SQLModel, table=True):
+    __tablename__ = "agenda_item"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "proposal_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = community_fk()
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    proposal_id: int = Field(foreign_key="proposal.id", index=True)
+    position: int = 0
+    vote_status: str = Field(default="pending", max_length=10)  # pending | open | closed
+    method: str = Field(default="ballot", max_length=10)  # ballot | secret | hands (R7.6)
+    # Running counts. For secret ballots these are the only record of the choices (R7.6).
+    agree: int = 0
+    oppose: int = 0
+    abstain: int = 0
+    # P and S when the vote opened: the tally's "eligible" and the base for R7.4.
+    present_at_open: int | None = None
+    seated_at_open: int | None = None
+    outcome: str = Field(default="pending", max_length=10)  # pending | adopted | rejected
+    rule_text: str = Field(default="", max_length=300)
+    opened_at: datetime | None = optional_time_field()
+    closed_at: datetime | None = optional_time_field()
+
+
+class Attendance(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    present: bool = True
+    checked_in_at: datetime = created_at_field()
+    left_at: datetime | None = optional_time_field()
+    marked_by_id: int | None = Field(default=None, foreign_key="user.id", nullable=True)
+
+
+class Observer(SQLModel, table=True):
+    """列席人员 at a joint meeting (R6.2): may speak, never votes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    name: str = Field(max_length=50)
+    role: str = Field(max_length=50)
+
+
+class VoteCast(SQLModel, table=True):
+    """That a member voted on an item: one row per member per item, enforced by the database
+    (R7.5). Holds no choice, so it is safe for secret ballots too."""
+
+    __tablename__ = "vote_cast"
+    __table_args__ = (sa.UniqueConstraint("item_id", "voter_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="agenda_item.id", index=True)
+    voter_id: int = Field(foreign_key="user.id")
+
+
+class Ballot(SQLModel, table=True):
+    """An open (named, 记名) ballot's choice. Secret ballots write no row here (R7.6)."""
+
+    __table_args__ = (sa.UniqueConstraint("item_id", "voter_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="agenda_item.id", index=True)
+    voter_id: int = Field(foreign_key="user.id")
+    choice: str = Field(max_length=10)  # agree | oppose | abstain
+    cast_at: datetime = created_at_field()
+
+
+class ChainEntry(SQLModel, table=True):
+    """Ballots and tally changes chained by hash; each entry hashes the previous one of its
+    meeting, so the minutes' digest can be recomputed from the exported log."""
+
+    __tablename__ = "chain_entry"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    position: int
+    payload: str  # canonical JSON, exactly as hashed
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -1,0 +1,39 @@
+"""In-app notifications: a badge and a list. A notice stores an English msgid and its params;
+it is translated when shown, so each reader sees his own language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from meetingroom.models import Notification
+
+
+def notify(session: Session, *, community_id: int, user_ids, message: str, link: str = "",
+           exclude: int | None = None, **params) -> int:
+    """Queue one notice per person (deduplicated); returns how many were written."""
+    count = 0
+    for user_id in sorted(set(user_ids) - {exclude, None}):
+        session.add(Notification(community_id=community_id, user_id=user_id, message=message,
+                                 params=params, link=link))
+        count += 1
+    return count
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return session.exec(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))).one()
+
+
+def list_for(session: Session, user_id: int, limit: int = 50, offset: int = 0):
+    stmt = (select(Notification).where(Notification.user_id == user_id)
+            .order_by(Notification.id.desc()).limit(limit).offset(offset))
+    return list(session.exec(stmt).all())
+
+
+def mark_all_read(session: Session, user_id: int) -> None:
+    session.exec(update(Notification).where(Notification.user_id == user_id,
+                                            Notification.read_at.is_(None))
+                 .values(read_at=datetime.now(UTC)))

@@ -1,0 +1,75 @@
+"""Pages that belong to no single step: home, language and large-type switches, health."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy import text
+
+from meetingroom.db import SessionDep
+from meetingroom.deps import CurrentUser
+from meetingroom.settings import LOCALES
+from meetingroom.templating import page
+
+router = APIRouter()
+health_router = APIRouter(include_in_schema=False)
+YEAR = 365 * 24 * 3600
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: never redirect to another host after a form."""
+    if not target:
+        return default
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@router.get("/")
+def home(request: Request):
+    return page(request, "home.html")
+
+
+@router.post("/lang")
+def switch_language(request: Request, lang: str = Form(...), next: str = Form("/")):
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if lang in LOCALES:
+        response.set_cookie("mr_lang", lang, max_age=YEAR, samesite="lax", httponly=True)
+    return response
+
+
+@router.post("/large-type")
+def toggle_large_type(request: Request, next: str = Form("/")):
+    """适老化: a larger type size for older eyes, remembered in a cookie."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    on = request.cookies.get("mr_large") != "1"
+    response.set_cookie("mr_large", "1" if on else "0", max_age=YEAR, samesite="lax",
+                        httponly=True)
+    return response
+
+
+@health_router.get("/healthz")
+def healthz(session: SessionDep):
+    """For the container HEALTHCHECK and load balancers: the app answers and the DB does too."""
+    session.exec(text("SELECT 1")).one()
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/notifications")
+def notifications_page(request: Request, session: SessionDep, user: CurrentUser):
+    from meetingroom import notifications
+
+    items = notifications.list_for(session, user.id)
+    unread = {n.id for n in items if n.read_at is None}
+    return page(request, "notifications.html", items=items, unread=unread)
+
+
+@router.post("/notifications/read")
+def notifications_read(session: SessionDep, user: CurrentUser):
+    from meetingroom import notifications
+
+    notifications.mark_all_read(session, user.id)
+    return RedirectResponse("/notifications", status_code=303)

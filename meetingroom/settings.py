@@ -1,0 +1,96 @@
+"""One settings object, from the environment (prefix MEETINGROOM_) and an optional .env file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCALES = ("zh_CN", "en")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEETINGROOM_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    broadcast_url: str = "memory://"
+    secret_key: str = ""
+    # Comma-separated origins allowed to open sockets and post forms; empty means "the served
+    # origin", i.e. the Host the request came to (see security.origin_allowed).
+    allowed_origins: str = ""
+    locale: str = "zh_CN"
+    timezone: str = "Asia/Shanghai"
+    self_registration: bool = True
+    # Rate limits, as "count per seconds" windows; generous enough for a meeting room behind one
+    # NAT, tight enough to stop password guessing.
+    login_rate: tuple[int, int] = (10, 60)
+    register_rate: tuple[int, int] = (5, 600)
+    post_rate: tuple[int, int] = (30, 60)
+    max_photo_bytes: int = 8 * 1024 * 1024
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            raise ValueError(f"MEETINGROOM_LOCALE must be one of {', '.join(LOCALES)}")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _no_placeholder(cls, value: str) -> str:
+        if value and (value in {"changethis", "secret", "changeme"} or len(value) < 16):
+            raise ValueError("MEETINGROOM_SECRET_KEY must be a real secret of 16+ characters")
+        return value
+
+    @cached_property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'meetingroom.db').resolve()}"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @cached_property
+    def key(self) -> str:
+        """The signing key: the configured one, or one generated once into the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        # Exclusive create: two workers starting at once must end up with the same key.
+        try:
+            with open(path, "x") as fh:
+                fh.write(key)
+            path.chmod(0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        return key
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = Settings()
+    return _settings
+
+
+def set_settings(settings: Settings | None) -> None:
+    """Replace the shared instance (tests, the CLI after parsing options)."""
+    global _settings
+    _settings = settings

@@ -1,0 +1,89 @@
+"""Jinja2 environment: gettext through meetingroom.i18n, local time, and page/fragment rendering
+(a route returns the fragment for htmx requests, the whole page otherwise — STYLE habit 7)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from meetingroom import i18n
+from meetingroom.settings import get_settings
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def _localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite hands back naive values; they are UTC by construction
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZoneInfo(get_settings().timezone)).strftime(fmt)
+
+
+def _localdate(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return _localtime(value, "%Y-%m-%d")
+    return value.isoformat()
+
+
+def _t(message: str, **params) -> str:
+    return i18n.gettext(message, **params)
+
+
+def _nt(singular: str, plural: str, n: int, **params) -> str:
+    return i18n.ngettext(singular, plural, n, **params)
+
+
+def build_env() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
+                      autoescape=select_autoescape(["html", "xml"], default=True),
+                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    # newstyle: {{ _("Hello {name}", name=x) }} formats with str.format and escapes params.
+    env.install_gettext_callables(_t, _nt, newstyle=False)
+    from meetingroom import labels
+
+    env.globals.update(_=_t, ngettext=_nt, get_locale=i18n.get_locale, labels=labels)
+    env.filters["localtime"] = _localtime
+    env.filters["localdate"] = _localdate
+    return env
+
+
+env = build_env()
+
+
+def render(template: str, **context) -> str:
+    return env.get_template(template).render(**context)
+
+
+def page(request: Request, template: str, *, fragment: str | None = None, status_code: int = 200,
+         **context) -> HTMLResponse:
+    """Render `template` (or `fragment` when htmx asks) with the request's common context."""
+    from meetingroom.deps import csrf_token
+
+    ctx = {
+        "request": request,
+        "user": getattr(request.state, "user", None),
+        "community": getattr(request.state, "community", None),
+        "csrf_token": csrf_token(request),
+        "locale": i18n.get_locale(),
+        "large_type": request.cookies.get("mr_large") == "1",
+        "unread": getattr(request.state, "unread", 0),
+        "flash": (request.scope.get("session") or {}).pop("flash", None),
+        **context,
+    }
+    name = fragment if fragment and request.headers.get("hx-request") else template
+    return HTMLResponse(env.get_template(name).render(**ctx), status_code=status_code)
+
+
+def flash(request: Request, message: str, **params) -> None:
+    """A one-time notice shown on the next page (e.g. after a redirect)."""
+    request.scope.setdefault("session", {})["flash"] = i18n.gettext(message, **params)

@@ -1,0 +1,198 @@
+"""Shared fixtures. Every test gets its own database: a fresh copy of a migrated SQLite file, and
+— when MEETINGROOM_TEST_DATABASE_URL is set — the same test again on a PostgreSQL database made
+for this run (truncated between tests). In CI (CI=true) a missing PostgreSQL fails the run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlmodel import Session, SQLModel
+
+from meetingroom import db
+from meetingroom.app import create_app
+from meetingroom.auth.security import hash_password, limiter, make_token
+from meetingroom.community.service import ensure_default_community
+from meetingroom.models import Community, MemberUnit, User
+from meetingroom.settings import Settings, set_settings
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_URL = os.environ.get("MEETINGROOM_TEST_DATABASE_URL", "")
+PASSWORD = "correct-horse-9"
+_HASH = hash_password(PASSWORD)  # hashing once keeps factories fast (Argon2 is slow on purpose)
+
+
+def pytest_configure(config):
+    if IN_CI and not PG_URL:
+        raise pytest.UsageError("CI=true but MEETINGROOM_TEST_DATABASE_URL is not set: the "
+                                "PostgreSQL half of the suite would be skipped silently.")
+
+
+def pytest_generate_tests(metafunc):
+    if "db_url" in metafunc.fixturenames:
+        backends = ["sqlite"] + (["postgresql"] if PG_URL else [])
+        metafunc.parametrize("db_backend", backends, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "meetingroom.db"
+    db.upgrade(f"sqlite:///{path}")
+    db.dispose_engines()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A database of its own for this run, so parallel runs on one server never collide."""
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"mr_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at MEETINGROOM_TEST_DATABASE_URL is not reachable: {exc}")
+    url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    db.upgrade(url)
+    db.dispose_engines()
+    yield url
+    db.dispose_engines()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def db_backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def db_url(db_backend, tmp_path, request) -> str:
+    if db_backend == "sqlite":
+        path = tmp_path / "meetingroom.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_database")
+    engine = db.get_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    return url
+
+
+@pytest.fixture
+def settings(db_url, tmp_path) -> Iterator[Settings]:
+    s = Settings(data_dir=tmp_path / "data", database_url=db_url,
+                 secret_key="test-secret-key-0123456789abcdef", broadcast_url="memory://",
+                 _env_file=None)
+    set_settings(s)
+    limiter.reset()
+    yield s
+    set_settings(None)
+    db.dispose_engines()
+
+
+@pytest.fixture
+def session(settings) -> Iterator[Session]:
+    """A session for arranging data and checking results directly; commits on exit of each
+    `with`-free use through `commit()` in the test."""
+    with Session(db.get_engine(), expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def community(session) -> Community:
+    c = ensure_default_community(session)
+    session.commit()
+    return c
+
+
+@pytest.fixture
+def app(settings, community):
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+
+
+class Factory:
+    """Small data factories (STYLE habit 9)."""
+
+    def __init__(self, session: Session, community: Community):
+        self.session = session
+        self.community = community
+        self._n = 0
+
+    def phone(self) -> str:
+        self._n += 1
+        return f"139{self._n:08d}"
+
+    def unit(self, name: str | None = None, kind: str = "school") -> MemberUnit:
+        self._n += 1
+        unit = MemberUnit(community_id=self.community.id, name=name or f"Unit {self._n}",
+                          kind=kind)
+        self.session.add(unit)
+        self.session.commit()
+        return unit
+
+    def user(self, name: str | None = None, *, seat: str | None = None, secretary: bool = False,
+             party_member: bool = False, unit: MemberUnit | None = None) -> User:
+        phone = self.phone()
+        user = User(community_id=self.community.id, name=name or f"Person {self._n}",
+                    phone=phone, password_hash=_HASH, seat=seat, is_secretary=secretary,
+                    is_party_member=party_member, unit_id=unit.id if unit else None)
+        self.session.add(user)
+        self.session.commit()
+        return user
+
+    def secretary(self) -> User:
+        return self.user("Secretary", secretary=True, party_member=True)
+
+    def committee(self, size: int = 9) -> list[User]:
+        """A seated committee: a chair, one full-time member, the rest part-time."""
+        members = [self.user("Chair", seat="chair", party_member=True)]
+        if size > 1:
+            members.append(self.user("Full-time", seat="full_time", party_member=True))
+        for _ in range(size - len(members)):
+            members.append(self.user(seat="part_time", party_member=True, unit=self.unit()))
+        return members
+
+
+@pytest.fixture
+def factory(session, community) -> Factory:
+    return Factory(session, community)
+
+
+def auth(user: User) -> dict[str, str]:
+    """Bearer header for API calls as `user`."""
+    return {"Authorization": f"Bearer {make_token(user.id)}"}
+
+
+def login(client: TestClient, user: User) -> str:
+    """Log `client` in through the real login form; returns the session's CSRF token."""
+    client.cookies.clear()
+    token = csrf_of(client, "/login")
+    r = client.post("/login", data={"phone": user.phone, "password": PASSWORD,
+                                    "csrf_token": token, "next": "/"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return csrf_of(client, "/")
+
+
+def csrf_of(client: TestClient, path: str) -> str:
+    """The CSRF token a page carries in its forms."""
+    import re
+
+    html = client.get(path).text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
