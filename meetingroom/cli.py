@@ -21,6 +21,7 @@ app.add_typer(user_app, name="user")
 
 def _prepare() -> None:
     """Every command that touches the database migrates first, then ensures the community."""
+    _ = get_settings().key  # generate the secret key into DATA_DIR before any worker needs it
     db.upgrade()
     from meetingroom.community.service import ensure_default_community
 

@@ -3,6 +3,7 @@ language; CSRF and Origin checks for state-changing requests."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -99,11 +100,42 @@ CurrentUser = Annotated[User, Depends(required_user)]
 CurrentCommunity = Annotated[Community, Depends(community_of)]
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """What the layout shows of the person asking: a plain copy, so an error page rendered after
+    the request's transaction rolled back never touches an expired database row."""
+
+    id: int
+    name: str
+    community_id: int
+    is_secretary: bool
+    is_party_member: bool
+    seat: str | None
+
+    @property
+    def is_member(self) -> bool:
+        return self.seat is not None
+
+
+@dataclass(frozen=True)
+class CommunityInfo:
+    id: int
+    name: str
+    slug: str
+    adoption_rule: str
+    adoption_base: str
+    self_registration: bool
+
+
 def load_page_context(request: Request, session: SessionDep) -> None:
-    """Pages need the user and community on request.state for the base layout."""
+    """Pages need the viewer and community for the base layout (plain copies, see Viewer)."""
     user = load_user(session, request)
-    request.state.community = community_of(request, session)
+    c = community_of(request, session)
+    request.state.community = CommunityInfo(c.id, c.name, c.slug, c.adoption_rule,
+                                            c.adoption_base, c.self_registration)
     if user is not None:
         from meetingroom.notifications import unread_count
 
+        request.state.viewer = Viewer(user.id, user.name, user.community_id, user.is_secretary,
+                                      user.is_party_member, user.seat)
         request.state.unread = unread_count(session, user.id)

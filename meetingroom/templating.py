@@ -71,7 +71,7 @@ def page(request: Request, template: str, *, fragment: str | None = None, status
 
     ctx = {
         "request": request,
-        "user": getattr(request.state, "user", None),
+        "user": getattr(request.state, "viewer", None),
         "community": getattr(request.state, "community", None),
         "csrf_token": csrf_token(request),
         "locale": i18n.get_locale(),

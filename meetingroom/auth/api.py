@@ -35,6 +35,8 @@ def token(body: TokenRequest, request: Request, session: SessionDep, community: 
              summary="A resident registers (when self-registration is on)")
 def register(body: RegisterRequest, request: Request, session: SessionDep,
              community: CurrentCommunity):
+    service.check_registration(name=body.name, phone=body.phone, password=body.password,
+                               address=body.address)
     limiter.hit(f"register:{client_ip(request)}", *get_settings().register_rate)
     user = service.register(session, community_id=community.id, name=body.name,
                             phone=body.phone, password=body.password, address=body.address,

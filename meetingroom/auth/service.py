@@ -64,6 +64,16 @@ def require_secretary(actor: User | None) -> User:
     return actor
 
 
+def check_registration(*, name: str, phone: str, password: str, address: str = "") -> None:
+    """Validate a registration without touching the database (so typos never count against the
+    rate limit, which guards the database and the phone-number check)."""
+    phone = check_phone(phone)
+    check_name(name)
+    check_password(password, phone)
+    if len((address or "").strip()) > 200:
+        raise Invalid("The address may have at most {n} characters.", field="address", n=200)
+
+
 def register(session: Session, *, community_id: int, name: str, phone: str, password: str,
              address: str = "", self_registration: bool = True) -> User:
     """A resident registers himself."""

@@ -61,6 +61,7 @@ def register(request: Request, session: SessionDep, name: str = Form(""), phone:
     community = request.state.community
     form = {"name": name, "phone": phone, "address": address}
     try:
+        service.check_registration(name=name, phone=phone, password=password, address=address)
         limiter.hit(f"register:{client_ip(request)}", *settings.register_rate)
         user = service.register(session, community_id=community.id, name=name, phone=phone,
                                 password=password, address=address,

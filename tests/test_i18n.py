@@ -1,0 +1,59 @@
+"""Every string the UI uses has a Chinese translation; English pages carry no Chinese UI text."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from meetingroom import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_ui_string_is_translated_into_chinese():
+    out = subprocess.run([sys.executable, "scripts/i18n.py", "missing", "zh_CN"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    missing = re.findall(r'^msgid "(.*)"$', out, flags=re.M)
+    assert missing == [], f"{len(missing)} strings lack a zh_CN translation:\n{out[:3000]}"
+
+
+def test_translations_keep_their_placeholders():
+    for msgid, text in i18n.catalogue("zh_CN").items():
+        source = msgid if isinstance(msgid, str) else msgid[1]
+        targets = [text] if isinstance(text, str) else text
+        wanted = set(re.findall(r"\{(\w+)\}", source))
+        for target in targets:
+            assert set(re.findall(r"\{(\w+)\}", target)) <= wanted | {"n"}, (msgid, target)
+            assert wanted - {"n"} <= set(re.findall(r"\{(\w+)\}", target)), (msgid, target)
+
+
+def test_lookup_follows_the_request_locale():
+    token = i18n.set_locale("en")
+    try:
+        assert i18n.gettext("Log in") == "Log in"
+    finally:
+        i18n._locale.reset(token)
+    token = i18n.set_locale("zh_CN")
+    try:
+        assert i18n.gettext("Log in") == "登录"
+        assert i18n.ngettext("{n} seated member", "{n} seated members", 3) == "在任委员 3 名"
+    finally:
+        i18n._locale.reset(token)
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_english_pages_have_no_chinese_interface_text(client):
+    client.cookies.set("mr_lang", "en")
+    for path in ("/", "/login", "/register", "/committee"):
+        html = client.get(path).text
+        # The community's own name is data, not interface; drop it before looking.
+        text = re.sub(r"<[^>]+>", " ", html).replace("幸福社区", "")
+        text = text.replace("切换到中文", "").replace("中文", "")
+        assert not CJK.search(text), (path, CJK.findall(text)[:10])
+
+
+def test_chinese_is_the_default_whatever_the_browser_says(client):
+    html = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"}).text
+    assert "<h1>登录</h1>" in html

@@ -1,0 +1,36 @@
+"""The vendored htmx is the pinned 4.0.1 build, served locally with its licence; no CDN."""
+
+import hashlib
+import re
+from pathlib import Path
+
+STATIC = Path(__file__).resolve().parent.parent / "meetingroom" / "static"
+VENDOR = STATIC / "vendor" / "htmx-4.0.1"
+
+
+def test_vendored_files_match_the_recorded_sha256():
+    note = (VENDOR / "VERSION.md").read_text()
+    recorded = dict(re.findall(r"\| (\S+\.js) \| ([0-9a-f]{64}) \|", note))
+    assert set(recorded) == {"htmx.min.js", "hx-ws.min.js"}
+    for name, digest in recorded.items():
+        assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
+    assert "Zero-Clause BSD" in (VENDOR / "LICENSE").read_text()
+    assert "4.0.1" in note
+
+
+def test_pages_load_scripts_only_from_this_site(client):
+    html = client.get("/").text
+    sources = re.findall(r'<script[^>]*src="([^"]+)"', html)
+    assert "/static/vendor/htmx-4.0.1/htmx.min.js" in sources
+    assert all(s.startswith("/static/") for s in sources)
+    assert client.get("/static/vendor/htmx-4.0.1/htmx.min.js").status_code == 200
+
+
+def test_responses_are_compressed_and_carry_security_headers(client):
+    r = client.get("/static/app.css", headers={"Accept-Encoding": "br"})
+    assert r.headers["content-encoding"] == "br"
+    r = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-frame-options"] == "DENY"
