@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 
 from meetingroom.auth import service
 from meetingroom.auth.schemas import (
@@ -75,3 +76,15 @@ def update_user(user_id: int, body: UserPatch, user: CurrentUser, session: Sessi
         given["unit_id"] = given.pop("unit")
     updated = service.update_user(session, actor=user, user_id=user_id, **given)
     return UserOut.of(updated)
+
+
+class PasswordChange(BaseModel):
+    current: str = Field(max_length=200)
+    new: str = Field(max_length=200)
+
+
+@router.post("/me/password", status_code=204, summary="Change my password")
+def change_password(body: PasswordChange, request: Request, user: CurrentUser,
+                    session: SessionDep):
+    limiter.hit(f"login:{client_ip(request)}", *get_settings().login_rate)
+    service.change_password(session, actor=user, current=body.current, new=body.new)

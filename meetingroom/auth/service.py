@@ -197,3 +197,20 @@ def list_users(session: Session, *, actor: User, limit: int = 50, offset: int = 
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     users = session.exec(stmt.order_by(User.id).limit(limit).offset(offset)).all()
     return list(users), total
+
+
+def change_password(session: Session, *, actor: User, current: str, new: str) -> None:
+    """A person replaces his password (the secretary hands out initial ones)."""
+    if not verify_password(actor.password_hash, current or ""):
+        raise Invalid("The current password is wrong.", field="current")
+    try:
+        check_password(new, actor.phone)
+    except Invalid as exc:
+        exc.field = "new"  # the form's field is "new", not "password"
+        raise
+    if new == current:
+        raise Invalid("Choose a password different from the current one.", field="new")
+    actor.password_hash = hash_password(new)
+    session.add(actor)
+    audit.record(session, community_id=actor.community_id, actor_id=actor.id,
+                 action="user.password", entity="user", entity_id=actor.id)

@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from meetingroom.auth import service
 from meetingroom.auth.security import limiter, new_csrf_token
 from meetingroom.db import SessionDep
+from meetingroom.deps import CurrentUser
 from meetingroom.errors import DomainError
 from meetingroom.i18n import gettext
 from meetingroom.pages import safe_next
@@ -80,3 +81,22 @@ def register(request: Request, session: SessionDep, name: str = Form(""), phone:
 def logout(request: Request):
     request.scope["session"].clear()
     return RedirectResponse("/", status_code=303)
+
+
+@router.get("/account")
+def account(request: Request, user: CurrentUser):
+    return page(request, "auth/account.html", errors={})
+
+
+@router.post("/account/password")
+def account_password(request: Request, session: SessionDep, user: CurrentUser,
+                     current: str = Form(""), new: str = Form("")):
+    try:
+        limiter.hit(f"login:{client_ip(request)}", *get_settings().login_rate)
+        service.change_password(session, actor=user, current=current, new=new)
+    except DomainError as exc:
+        field = getattr(exc, "field", None) or "_"
+        return page(request, "auth/account.html", status_code=exc.status_code,
+                    errors={field: gettext(exc.message, **exc.params)})
+    flash(request, "Your password was changed.")
+    return RedirectResponse("/account", status_code=303)

@@ -154,3 +154,13 @@ def test_secretary_list_is_paginated(client, factory):
         factory.user()
     page = client.get("/api/v1/users?limit=2&offset=2", headers=auth(sec)).json()
     assert page["total"] == 6 and len(page["items"]) == 2
+
+
+def test_change_password_through_the_api(client, factory):
+    user = factory.user()
+    r = client.post("/api/v1/me/password", headers=auth(user),
+                    json={"current": PASSWORD, "new": "brand-new-pass-1"})
+    assert r.status_code == 204
+    r = client.post("/api/v1/me/password", headers=auth(user),
+                    json={"current": PASSWORD, "new": "another-pass-22"})
+    assert r.status_code == 422 and r.json()["field"] == "current"

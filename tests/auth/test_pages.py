@@ -101,3 +101,22 @@ def test_pages_escape_what_people_type(client):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
     assert not re.search(r"<script(?![^>]*src=)", html)  # no inline scripts at all (CSP)
+
+
+def test_change_password_through_the_account_page(client, factory):
+    user = factory.user()
+    login(client, user)
+    token = csrf_of(client, "/account")
+    r = client.post("/account/password", data={"csrf_token": token, "current": "wrong-pass",
+                                                "new": "brand-new-pass-1"})
+    assert r.status_code == 422 and "当前密码不正确" in r.text
+    r = client.post("/account/password", data={"csrf_token": token, "current": PASSWORD,
+                                                "new": "short"})
+    assert r.status_code == 422 and "密码至少需要 8 个字符" in r.text
+    r = client.post("/account/password", data={"csrf_token": token, "current": PASSWORD,
+                                                "new": "brand-new-pass-1"})
+    assert r.status_code == 200 and "密码已修改" in r.text
+    ok = client.post("/api/v1/auth/token", json={"phone": user.phone,
+                                                  "password": "brand-new-pass-1"})
+    old = client.post("/api/v1/auth/token", json={"phone": user.phone, "password": PASSWORD})
+    assert (ok.status_code, old.status_code) == (200, 401)

@@ -21,7 +21,7 @@ def test_register_then_log_out_and_in_again(live_server, new_page):
     assert no_horizontal_scroll(page)
     page.click("nav button:has-text('退出')")
     login(page, live_server.url, "13712345678", "qian-ayi-2026")
-    assert page.locator("nav .who").inner_text() == "(钱阿姨)"
+    assert page.locator("nav a.who-link").inner_text() == "钱阿姨"
 
 
 def test_wrong_password_says_so_without_revealing_the_account(live_server, new_page):
