@@ -116,6 +116,7 @@ def test_change_password_through_the_account_page(client, factory):
     r = client.post("/account/password", data={"csrf_token": token, "current": PASSWORD,
                                                 "new": "brand-new-pass-1"})
     assert r.status_code == 200 and "密码已修改" in r.text
+    client.cookies.clear()  # as an API client without the browser session
     ok = client.post("/api/v1/auth/token", json={"phone": user.phone,
                                                   "password": "brand-new-pass-1"})
     old = client.post("/api/v1/auth/token", json={"phone": user.phone, "password": PASSWORD})
