@@ -101,6 +101,9 @@ def session_scope(*, write: bool = True) -> Iterator[Session]:
             yield session
             session.commit()
         except BaseException:
+            # Detach first: a rollback expires every loaded object, and once the session has
+            # closed the error page could not read the user or community it shows.
+            session.expunge_all()
             session.rollback()
             session.info.pop("after_commit", None)
             raise
