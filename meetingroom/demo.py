@@ -69,4 +69,28 @@ def load_demo(session: Session) -> list[tuple[str, str, str, str]]:
                              address="幸福苑3号楼" if seat is None else ""))
         logins.append((role, name, phone, PASSWORD))
     session.flush()
+    _appointment_records(session, community.id)
     return logins
+
+
+# R2.2: the demo's part-time members went through the five steps in spring.
+APPOINTMENT = [("recommend", "2026-03-02", "社区党委"), ("select", "2026-03-20", "社区党员大会"),
+               ("approve", "2026-04-08", "街道党工委"), ("appoint", "2026-04-15", "社区党委"),
+               ("notice", "2026-04-22", "社区居委会")]
+
+
+def _appointment_records(session: Session, community_id: int) -> None:
+    from datetime import date
+
+    from meetingroom.models import AppointmentStep
+
+    part_time = session.exec(select(User).where(User.community_id == community_id,
+                                                User.seat == "part_time")).all()
+    for user in part_time:
+        if session.exec(select(AppointmentStep.id).where(
+                AppointmentStep.user_id == user.id)).first():
+            continue
+        for step, day, done_by in APPOINTMENT:
+            session.add(AppointmentStep(community_id=community_id, user_id=user.id, step=step,
+                                        done_on=date.fromisoformat(day), done_by=done_by))
+    session.flush()

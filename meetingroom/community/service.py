@@ -108,14 +108,17 @@ def roster_warnings(members: list[User]) -> list[Warning]:
 
 
 def committee(session: Session, community_id: int) -> Committee:
-    """The seated members (S) by seat, their units and the R1 warnings."""
+    """The seated members (S) by seat, their units and the R1 and R2.2 warnings."""
     members = session.exec(select(User).where(User.community_id == community_id,
                                               User.seat.is_not(None),
                                               User.is_active)).all()
     members = sorted(members, key=lambda m: (SEAT_ORDER.get(m.seat, 9), m.id))
     units = {u.id: u for u in session.exec(select(MemberUnit).where(
         MemberUnit.community_id == community_id)).all()}
-    return Committee(members=members, units=units, warnings=roster_warnings(members))
+    from meetingroom.community.appointment import notice_warnings
+
+    return Committee(members=members, units=units,
+                     warnings=roster_warnings(members) + notice_warnings(session, members))
 
 
 def seated_count(session: Session, community_id: int) -> int:

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from meetingroom.auth import service as auth_service
 from meetingroom.community import service
+from meetingroom.community.appointment import appointment_record
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser
 from meetingroom.errors import DomainError
@@ -75,7 +76,8 @@ def roster_edit_form(user_id: int, request: Request, session: SessionDep, user: 
     auth_service.require_secretary(user)
     person = auth_service.get_user(session, community_id=user.community_id, user_id=user_id)
     return page(request, "community/person.html", person=person,
-                units=service.list_units(session, user.community_id), errors={})
+                units=service.list_units(session, user.community_id), errors={},
+                appointment=appointment_record(session, actor=user, user_id=user_id))
 
 
 @router.post("/roster/users/{user_id}")
@@ -94,6 +96,7 @@ def roster_edit(user_id: int, request: Request, session: SessionDep, user: Curre
         person = auth_service.get_user(session, community_id=user.community_id, user_id=user_id)
         return page(request, "community/person.html", status_code=exc.status_code, person=person,
                     units=service.list_units(session, user.community_id),
+                    appointment=appointment_record(session, actor=user, user_id=user_id),
                     errors={getattr(exc, "field", None) or "_": gettext(exc.message, **exc.params)})
     flash(request, "Saved.")
     return RedirectResponse("/roster", status_code=303)

@@ -1,0 +1,72 @@
+"""Pages of a meeting's record: the printable minutes, the .docx, and the check-in QR code."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from urllib.parse import quote
+
+import segno
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from meetingroom.db import SessionDep
+from meetingroom.i18n import gettext
+from meetingroom.meetings import minutes
+from meetingroom.templating import page
+
+router = APIRouter()
+
+# Level M survives a smudged or glare-spotted projector image; never a Micro QR, which phone
+# cameras do not all read.
+QR_OPTIONS = {"error": "m", "micro": False}
+# 10 px modules and the standard 4-module quiet zone: about 370-450 px before any scaling, crisp
+# at any size (it is a vector), black on white as scanners expect.
+SVG_OPTIONS = {"scale": 10, "border": 4, "dark": "#000000", "light": "#ffffff",
+               "xmldecl": True}
+QR_MAX_AGE = 24 * 3600
+
+
+def checkin_url(request: Request, meeting_id: int) -> str:
+    """The absolute URL of the meeting's check-in page, as the person's phone must reach it:
+    from the request's base URL, which uvicorn builds from X-Forwarded-Proto/-Host behind a
+    trusted proxy (`meetingroom serve --proxy-headers`, the default)."""
+    return f"{str(request.base_url).rstrip('/')}/meetings/{meeting_id}/checkin"
+
+
+def checkin_qr(url: str) -> segno.QRCode:
+    return segno.make(url, **QR_OPTIONS)
+
+
+def checkin_qr_svg(url: str) -> bytes:
+    buf = io.BytesIO()
+    checkin_qr(url).save(buf, kind="svg", title=gettext("Scan to check in"), **SVG_OPTIONS)
+    return buf.getvalue()
+
+
+@router.get("/meetings/{meeting_id}/checkin-qr.svg")
+def checkin_qr_image(meeting_id: int, request: Request, session: SessionDep):
+    minutes.get_meeting(session, community_id=request.state.community.id, meeting_id=meeting_id)
+    svg = checkin_qr_svg(checkin_url(request, meeting_id))
+    etag = '"' + hashlib.sha256(svg).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": f"public, max-age={QR_MAX_AGE}", "ETag": etag}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(svg, media_type="image/svg+xml", headers=headers)
+
+
+@router.get("/meetings/{meeting_id}/minutes")
+def minutes_page(meeting_id: int, request: Request, session: SessionDep):
+    m = minutes.gather(session, meeting_id, community_id=request.state.community.id)
+    return page(request, "meetings/minutes.html", minutes=m,
+                methods=minutes.VOTE_METHODS)
+
+
+@router.get("/meetings/{meeting_id}/minutes.docx")
+def minutes_docx(meeting_id: int, request: Request, session: SessionDep):
+    m = minutes.gather(session, meeting_id, community_id=request.state.community.id)
+    name = gettext("minutes") + f"-{m.starts_at:%Y%m%d}-{meeting_id}.docx"
+    disposition = (f'attachment; filename="minutes-{meeting_id}.docx"; '
+                   f"filename*=UTF-8''{quote(name)}")
+    return Response(minutes.render_docx(m), media_type=minutes.DOCX_TYPE,
+                    headers={"Content-Disposition": disposition})
