@@ -101,6 +101,9 @@ def session_scope(*, write: bool = True) -> Iterator[Session]:
             yield session
             session.commit()
         except BaseException:
+            # Detach first: a rollback expires every loaded object, and the error page still
+            # reads the user and community held on request.state after this session closes.
+            session.expunge_all()
             session.rollback()
             session.info.pop("after_commit", None)
             raise

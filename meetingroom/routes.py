@@ -13,15 +13,17 @@ def include_routers(app: FastAPI) -> None:
     from meetingroom.auth import web as auth_web
     from meetingroom.community import api as community_api
     from meetingroom.community import web as community_web
+    from meetingroom.followup import api as followup_api
+    from meetingroom.followup import web as followup_web
 
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(check_unsafe_request)])
-    for module in (auth_api, community_api):
+    for module in (auth_api, community_api, followup_api):
         api.include_router(module.router)
     app.include_router(api)
 
     web = APIRouter(dependencies=[Depends(check_unsafe_request), Depends(load_page_context)],
                     include_in_schema=False)
-    for module in (pages, auth_web, community_web):
+    for module in (pages, auth_web, community_web, followup_web):
         web.include_router(module.router)
     app.include_router(web)
     app.include_router(pages.health_router)
