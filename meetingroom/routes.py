@@ -14,10 +14,12 @@ def include_routers(app: FastAPI) -> None:
     from meetingroom.community import api as community_api
     from meetingroom.community import appointment_api, appointment_web, settings_api, settings_web
     from meetingroom.community import web as community_web
+    from meetingroom.followup import api as followup_api
+    from meetingroom.followup import web as followup_web
     from meetingroom.meetings import record_api, record_web
 
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(check_unsafe_request)])
-    for module in (auth_api, community_api):
+    for module in (auth_api, community_api, followup_api):
         api.include_router(module.router)
     for module in (record_api, settings_api, appointment_api):  # issue 4: the record, settings
         api.include_router(module.router)
@@ -25,7 +27,7 @@ def include_routers(app: FastAPI) -> None:
 
     web = APIRouter(dependencies=[Depends(check_unsafe_request), Depends(load_page_context)],
                     include_in_schema=False)
-    for module in (pages, auth_web, community_web):
+    for module in (pages, auth_web, community_web, followup_web):
         web.include_router(module.router)
     for module in (record_web, settings_web, appointment_web):  # issue 4: the record, settings
         web.include_router(module.router)

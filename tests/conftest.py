@@ -165,7 +165,22 @@ class Factory:
             members.append(self.user("Full-time", seat="full_time", party_member=True))
         for _ in range(size - len(members)):
             members.append(self.user(seat="part_time", party_member=True, unit=self.unit()))
+        for member in members:
+            if member.seat == "part_time":
+                self.appointed(member)
         return members
+
+    def appointed(self, member: User) -> None:
+        """Record the five R2.2 steps, so the member is seated by the book."""
+        from datetime import date
+
+        from meetingroom.models import AppointmentStep
+
+        for day, step in enumerate(("recommend", "select", "approve", "appoint", "notice")):
+            self.session.add(AppointmentStep(community_id=self.community.id, user_id=member.id,
+                                             step=step, done_on=date(2026, 3, 1 + day),
+                                             done_by="社区党委"))
+        self.session.commit()
 
 
 @pytest.fixture

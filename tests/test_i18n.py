@@ -57,3 +57,22 @@ def test_english_pages_have_no_chinese_interface_text(client):
 def test_chinese_is_the_default_whatever_the_browser_says(client):
     html = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"}).text
     assert "<h1>登录</h1>" in html
+
+
+def test_no_string_is_translated_two_ways():
+    """Every .po file is merged into one catalogue; a msgid in two files must agree, or which
+    translation wins would depend on file order."""
+    from babel.messages.pofile import read_po
+
+    folder = ROOT / "meetingroom" / "translations" / "zh_CN" / "LC_MESSAGES"
+    seen: dict = {}
+    clashes = []
+    for po in sorted(folder.glob("*.po")):
+        with po.open("rb") as fh:
+            for msg in read_po(fh, locale="zh_CN"):
+                if not msg.id:
+                    continue
+                if msg.id in seen and seen[msg.id][1] != msg.string:
+                    clashes.append((msg.id, seen[msg.id], (po.name, msg.string)))
+                seen.setdefault(msg.id, (po.name, msg.string))
+    assert clashes == []
