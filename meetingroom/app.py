@@ -107,11 +107,32 @@ def _error_response(request: Request, status: int, message: str, rule: str | Non
         from fastapi.responses import RedirectResponse
 
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    _reload_page_state(request)
     response = page(request, "error.html", status_code=status, message=message, rule=rule,
                     status=status)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def _reload_page_state(request: Request) -> None:
+    """The failed request's session rolled back, which expired every row it had loaded (and then
+    closed): the error page reads the person and the community again in a short session."""
+    from sqlalchemy import inspect
+    from sqlmodel import Session
+
+    from meetingroom.db import get_engine
+    from meetingroom.models import Community, User
+
+    state = request.state._state
+    loaded = {key: state[key] for key in ("user", "community") if state.get(key) is not None}
+    if not loaded:
+        return
+    with Session(get_engine(), expire_on_commit=False) as session:
+        for key, model in (("user", User), ("community", Community)):
+            if key in loaded:
+                identity = inspect(loaded[key]).identity
+                state[key] = session.get(model, identity[0]) if identity else None
 
 
 def install_error_handlers(app: FastAPI) -> None:
