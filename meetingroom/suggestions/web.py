@@ -109,7 +109,7 @@ def _submit(request: Request, session: SessionDep, user, *, staff: bool, form: d
         session.rollback()
         return _form_page(request, session, user, staff=staff, status_code=exc.status_code,
                           form=form, errors={_field(exc): _message(exc)})
-    flash(request, "Submitted.")
+    # The page it lands on says "Submitted" with what happens next; no flash needed.
     return RedirectResponse(f"/suggestions/{suggestion.id}?submitted=1", status_code=303)
 
 
