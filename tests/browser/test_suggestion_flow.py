@@ -20,6 +20,10 @@ def photo_png() -> bytes:
     return buf.getvalue()
 
 
+def photo(name: str) -> dict:
+    return {"name": name, "mimeType": "image/png", "buffer": photo_png()}
+
+
 def test_resident_suggests_member_sponsors_resident_follows(live_server, new_page):
     url = live_server.url
     resident = new_page(PHONE)
@@ -31,19 +35,25 @@ def test_resident_suggests_member_sponsors_resident_follows(live_server, new_pag
     resident.fill("#f-body", "晚上很黑,老人出门不方便。")
     resident.click("label.chip:has-text('治安安全')")
     resident.fill("#f-location", "3号楼2单元门口")
-    resident.set_input_files("#f-photos", files=[
-        {"name": "light.png", "mimeType": "image/png", "buffer": photo_png()}])
-    # The picker shows a thumbnail with a × to take it out again.
+    # Photos chosen one after another add up (a camera gives one per shot), up to three; each
+    # gets a thumbnail with a × to take it out again.
+    resident.set_input_files("#f-photos", files=[photo("light.png"), photo("dark.png")])
     resident.wait_for_selector(".thumbs li img")
-    assert resident.locator(".thumbs li").count() == 1
-    assert resident.locator(".thumb-remove").count() == 1
+    assert resident.locator(".thumbs li").count() == 2
+    resident.set_input_files("#f-photos", files=[photo("a.png"), photo("b.png")])
+    assert resident.locator(".thumbs li").count() == 3
+    assert resident.locator(".photo-msg").inner_text() == "最多 3 张照片。"
+    assert not resident.locator(".photo-add").is_visible()
+    resident.click(".thumbs li:first-child .thumb-remove")
+    assert resident.locator(".thumbs li").count() == 2
+    assert resident.evaluate("document.getElementById('f-photos').files.length") == 2
     assert no_horizontal_scroll(resident)
     screenshot(resident, "suggestion-form-390")
     resident.click("#suggest-form button[type=submit]")
     resident.wait_for_url(re.compile(r".*/suggestions/\d+\?submitted=1$"))
     assert "已提交" in resident.locator(".submitted h2").inner_text()
     suggestion_url = resident.url.split("?")[0]
-    assert resident.locator(".gallery img").count() == 1
+    assert resident.locator(".gallery img").count() == 2
     assert resident.evaluate("document.querySelector('.gallery img').naturalWidth") > 0
     assert resident.locator(".timeline li.done").count() == 1
     screenshot(resident, "suggestion-submitted-390")
@@ -66,7 +76,7 @@ def test_resident_suggests_member_sponsors_resident_follows(live_server, new_pag
     login(member, url, DEMO["member"])
     member.goto(f"{url}/inbox")
     item = member.locator("li.inbox-item", has_text="3号楼门口路灯坏了")
-    assert item.locator(".mini-thumbs img").count() == 1
+    assert item.locator(".mini-thumbs img").count() == 2
     assert "1 人附议" in item.inner_text()
     assert no_horizontal_scroll(member)
     screenshot(member, "inbox-390")
