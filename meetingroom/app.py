@@ -203,7 +203,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(SessionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(BrotliMiddleware, minimum_size=500, gzip_fallback=True)
+    # Photos are JPEG already: compressing them again costs CPU and saves nothing.
+    app.add_middleware(BrotliMiddleware, minimum_size=500, gzip_fallback=True,
+                       excluded_handlers=[r"^/photos/"])
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     from meetingroom.routes import include_routers

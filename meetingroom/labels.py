@@ -29,3 +29,15 @@ APPOINTMENT_STEPS = {"recommend": N_("Broad recommendation"),
                      "select": N_("Organisational selection"),
                      "approve": N_("Higher approval"), "appoint": N_("Appointment"),
                      "notice": N_("Public notice")}
+# A suggestion's status as residents follow it, like a parcel (suggestions.service.timeline).
+SUGGESTION_STATUSES = {"submitted": N_("Submitted"), "sponsored": N_("Sponsored"),
+                       "declined": N_("Declined"), "on_agenda": N_("On a meeting agenda"),
+                       "adopted": N_("Adopted by the meeting"),
+                       "rejected": N_("Not adopted by the meeting"),
+                       "in_progress": N_("Being carried out"), "done": N_("Done")}
+PROPOSAL_STATUSES = {"open": N_("Waiting for a meeting"), "on_agenda": N_("On a meeting agenda"),
+                     "adopted": N_("Adopted"), "rejected": N_("Rejected"),
+                     "withdrawn": N_("Withdrawn")}
+REPORT_REASONS = {"spam": N_("Spam or advertising"), "abuse": N_("Insults or abuse"),
+                  "privacy": N_("Reveals someone's private information"),
+                  "false": N_("False or misleading"), "other": N_("Something else")}

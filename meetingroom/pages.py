@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from sqlalchemy import text
 
 from meetingroom.db import SessionDep
@@ -73,3 +73,18 @@ def notifications_read(session: SessionDep, user: CurrentUser):
 
     notifications.mark_all_read(session, user.id)
     return RedirectResponse("/notifications", status_code=303)
+
+
+@router.get("/photos/{photo_id}/{name}")
+def photo(photo_id: int, name: str, request: Request, session: SessionDep):
+    """A stored photo: only files the Photo table names, always as JPEG, never sniffed."""
+    from meetingroom import photos
+
+    path, public = photos.visible_photo(session, photo_id=photo_id, name=name,
+                                        viewer=request.state.user,
+                                        community_id=request.state.community.id)
+    # The name is random and the bytes never change; "private" keeps shared caches from
+    # serving a photo after the secretary hides its suggestion.
+    cache = "private, max-age=86400" if public else "private, no-store"
+    return FileResponse(path, media_type="image/jpeg",
+                        headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff"})

@@ -1,18 +1,22 @@
 """Photo uploads, checked by content: Pillow must decode the bytes as JPEG, PNG or WebP whatever
 the name or Content-Type says; the image is re-encoded (which drops EXIF, GPS and anything hidden
 after the image data), capped in size, and given a thumbnail. Files live under DATA_DIR/uploads
-with random names."""
+with random names and are served only through `visible_photo` (a route in `pages.py`)."""
 
 from __future__ import annotations
 
 import io
+import re
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlmodel import Session
 
-from meetingroom.errors import Invalid, TooLarge
-from meetingroom.models import Photo
+from meetingroom.errors import Invalid, NotFound, TooLarge
+from meetingroom.models import Photo, Suggestion, User
 from meetingroom.settings import get_settings
 
 ACCEPTED = {"JPEG", "PNG", "WEBP"}
@@ -20,6 +24,7 @@ MAX_PHOTOS = 3
 MAX_SIDE = 2048  # long side after re-encoding: plenty for a phone screen or a printout
 THUMB_SIDE = 320
 MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding them
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]{22}(_t)?\.jpg$")  # what store_photos writes, nothing else
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
@@ -30,6 +35,16 @@ class Upload:
 
     data: bytes
     filename: str = ""
+
+
+@dataclass
+class Encoded:
+    """A checked photo, re-encoded in memory and not yet written anywhere."""
+
+    full: bytes
+    thumb: bytes
+    width: int
+    height: int
 
 
 def check_uploads(uploads: list[Upload]) -> list[Upload]:
@@ -51,13 +66,17 @@ def _decode(upload: Upload) -> Image.Image:
                 raise Invalid("Only JPEG, PNG or WebP photos are accepted.", field="photos")
             probe.verify()  # structural check without decoding pixels
         image = Image.open(io.BytesIO(upload.data))
+        if image.format == "JPEG":
+            # Decode at a reduced scale when the photo is far larger than we keep: a phone's
+            # 50-megapixel JPEG then costs a fraction of the memory and time.
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
         image.load()
+        # Phones store rotation in EXIF; apply it before EXIF is thrown away.
+        return ImageOps.exif_transpose(image)
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError,
-            ValueError):
+            ValueError, EOFError):
         raise Invalid("This file is not a photo we can read (JPEG, PNG or WebP).",
                       field="photos") from None
-    # Phones store rotation in EXIF; apply it before EXIF is thrown away.
-    return ImageOps.exif_transpose(image)
 
 
 def _encode(image: Image.Image, side: int) -> bytes:
@@ -68,29 +87,115 @@ def _encode(image: Image.Image, side: int) -> bytes:
         rgba = image.convert("RGBA")
         background.paste(rgba, mask=rgba.split()[-1])
         image = background
+    image.info.clear()  # belt and braces: nothing from the original's metadata travels on
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=85, optimize=True)  # a fresh file: no metadata carried
+    image.save(out, "JPEG", quality=85, optimize=True)  # a fresh file: no EXIF, no GPS
     return out.getvalue()
 
 
-def save_photos(session, uploads: list[Upload], *, community_id: int, uploader_id: int,
-                suggestion_id: int | None = None, progress_id: int | None = None) -> list[Photo]:
-    """Decode every photo first, so one bad file rejects the batch before anything is written."""
-    uploads = check_uploads(uploads)
-    images = [_decode(u) for u in uploads]
+def prepare_photos(uploads: list[Upload]) -> list[Encoded]:
+    """Check and re-encode every photo in memory; one bad file rejects the batch before anything
+    is written, so a service can call this before it creates any row."""
+    encoded = []
+    for upload in check_uploads(uploads):
+        image = _decode(upload)
+        full = _encode(image, MAX_SIDE)
+        width, height = Image.open(io.BytesIO(full)).size
+        encoded.append(Encoded(full=full, thumb=_encode(image, THUMB_SIDE), width=width,
+                               height=height))
+        image.close()
+    return encoded
+
+
+def store_photos(session: Session, photos: list[Encoded], *, community_id: int,
+                 uploader_id: int, suggestion_id: int | None = None,
+                 progress_id: int | None = None) -> list[Photo]:
+    """Write checked photos to the upload dir and add their rows. If the transaction rolls back,
+    the files go too (no orphans)."""
     folder = get_settings().upload_dir
     folder.mkdir(parents=True, exist_ok=True)
-    photos = []
-    for position, image in enumerate(images):
+    rows = []
+    for position, photo in enumerate(photos):
         name = secrets.token_urlsafe(16)
-        full, thumb = _encode(image, MAX_SIDE), _encode(image, THUMB_SIDE)
-        (folder / f"{name}.jpg").write_bytes(full)
-        (folder / f"{name}_t.jpg").write_bytes(thumb)
-        width, height = Image.open(io.BytesIO(full)).size
-        photo = Photo(community_id=community_id, uploader_id=uploader_id,
-                      suggestion_id=suggestion_id, progress_id=progress_id, file=f"{name}.jpg",
-                      thumb=f"{name}_t.jpg", width=width, height=height, position=position)
-        session.add(photo)
-        photos.append(photo)
+        full, thumb = folder / f"{name}.jpg", folder / f"{name}_t.jpg"
+        _forget_on_rollback(session, full, thumb)
+        full.write_bytes(photo.full)
+        thumb.write_bytes(photo.thumb)
+        row = Photo(community_id=community_id, uploader_id=uploader_id,
+                    suggestion_id=suggestion_id, progress_id=progress_id, file=full.name,
+                    thumb=thumb.name, width=photo.width, height=photo.height, position=position)
+        session.add(row)
+        rows.append(row)
     session.flush()
-    return photos
+    return rows
+
+
+def save_photos(session: Session, uploads: list[Upload], *, community_id: int, uploader_id: int,
+                suggestion_id: int | None = None, progress_id: int | None = None) -> list[Photo]:
+    """Check, re-encode and store uploads in one call."""
+    return store_photos(session, prepare_photos(uploads), community_id=community_id,
+                        uploader_id=uploader_id, suggestion_id=suggestion_id,
+                        progress_id=progress_id)
+
+
+def _forget_on_rollback(session: Session, *paths: Path) -> None:
+    """Files written during a transaction are deleted if it rolls back, kept once it commits."""
+    pending = session.info.setdefault("uploaded_files", [])
+    if not session.info.get("uploaded_files_hooked"):
+        session.info["uploaded_files_hooked"] = True
+
+        @event.listens_for(session, "after_rollback")
+        def _remove(sess):
+            for path in sess.info.pop("uploaded_files", []):
+                path.unlink(missing_ok=True)
+
+        @event.listens_for(session, "after_commit")
+        def _keep(sess):
+            sess.info.pop("uploaded_files", None)
+
+    pending.extend(paths)
+
+
+def url(photo: Photo, *, thumb: bool = False) -> str:
+    """The photo's address; the id makes the lookup a primary-key read, the name proves it."""
+    return f"/photos/{photo.id}/{photo.thumb if thumb else photo.file}"
+
+
+def visible_photo(session: Session, *, photo_id: int, name: str, viewer: User | None,
+                  community_id: int) -> tuple[Path, bool]:
+    """The file behind a photo URL, and whether it is public. Only names recorded in the Photo
+    table are served; a hidden suggestion's photos only to the secretary and its author."""
+    if not NAME_RE.fullmatch(name):
+        raise NotFound()
+    photo = session.get(Photo, photo_id)
+    if photo is None or photo.community_id != community_id or name not in (photo.file,
+                                                                              photo.thumb):
+        raise NotFound()
+    public = True
+    if photo.suggestion_id is not None:
+        suggestion = session.get(Suggestion, photo.suggestion_id)
+        if suggestion is None:
+            raise NotFound()
+        if suggestion.hidden:
+            allowed = viewer is not None and (viewer.is_secretary or viewer.id ==
+                                              suggestion.author_id)
+            if not allowed:
+                raise NotFound()
+            public = False
+    folder = get_settings().upload_dir.resolve()
+    path = (folder / name).resolve()
+    if path.parent != folder or not path.is_file():
+        raise NotFound()
+    return path, public
+
+
+def read_uploads(files) -> list[Upload]:
+    """Starlette UploadFiles → Uploads, reading at most one byte past the cap, so a huge file
+    is refused without being read whole into memory."""
+    limit = get_settings().max_photo_bytes
+    uploads = []
+    for file in files or []:
+        if isinstance(file, str):  # a text field named like the file input
+            continue
+        uploads.append(Upload(data=file.file.read(limit + 1), filename=file.filename or ""))
+    return uploads

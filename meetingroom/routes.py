@@ -1,35 +1,48 @@
-"""Every router, in one place. Pages and API routes are thin: parse, call one service, render."""
+"""Every router, in one place. Pages and API routes are thin: parse, call one service, render.
+
+Each module named here has a `router`; API routers are mounted under /api/v1, page routers at the
+root. Both get the Origin + CSRF check on unsafe requests; pages also load the viewer."""
 
 from __future__ import annotations
+
+from importlib import import_module
 
 from fastapi import APIRouter, Depends, FastAPI
 
 from meetingroom.deps import check_unsafe_request, load_page_context
 
+API_MODULES = [
+    "meetingroom.auth.api",
+    "meetingroom.community.api",
+    "meetingroom.community.settings_api",
+    "meetingroom.community.appointment_api",
+    "meetingroom.suggestions.api",       # step 1
+    "meetingroom.proposals.api",         # step 2
+    "meetingroom.meetings.record_api",   # step 3: minutes, ballot log
+    "meetingroom.followup.api",          # step 4
+]
+WEB_MODULES = [
+    "meetingroom.pages",
+    "meetingroom.auth.web",
+    "meetingroom.community.web",
+    "meetingroom.community.settings_web",
+    "meetingroom.community.appointment_web",
+    "meetingroom.suggestions.web",
+    "meetingroom.proposals.web",
+    "meetingroom.meetings.record_web",
+    "meetingroom.followup.web",
+]
+
 
 def include_routers(app: FastAPI) -> None:
-    from meetingroom import pages
-    from meetingroom.auth import api as auth_api
-    from meetingroom.auth import web as auth_web
-    from meetingroom.community import api as community_api
-    from meetingroom.community import appointment_api, appointment_web, settings_api, settings_web
-    from meetingroom.community import web as community_web
-    from meetingroom.followup import api as followup_api
-    from meetingroom.followup import web as followup_web
-    from meetingroom.meetings import record_api, record_web
-
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(check_unsafe_request)])
-    for module in (auth_api, community_api, followup_api):
-        api.include_router(module.router)
-    for module in (record_api, settings_api, appointment_api):  # issue 4: the record, settings
-        api.include_router(module.router)
+    for name in API_MODULES:
+        api.include_router(import_module(name).router)
     app.include_router(api)
 
     web = APIRouter(dependencies=[Depends(check_unsafe_request), Depends(load_page_context)],
                     include_in_schema=False)
-    for module in (pages, auth_web, community_web, followup_web):
-        web.include_router(module.router)
-    for module in (record_web, settings_web, appointment_web):  # issue 4: the record, settings
-        web.include_router(module.router)
+    for name in WEB_MODULES:
+        web.include_router(import_module(name).router)
     app.include_router(web)
-    app.include_router(pages.health_router)
+    app.include_router(import_module("meetingroom.pages").health_router)

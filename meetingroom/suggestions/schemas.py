@@ -1,0 +1,127 @@
+"""API shapes for suggestions (CONTRACT.md). The author's phone is in none of them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+
+from meetingroom import i18n, labels, photos
+from meetingroom.models import Category, User
+from meetingroom.suggestions.service import Step, SuggestionView
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; they are UTC by construction (CONTRACT: ISO 8601
+    with offset)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+class StepOut(BaseModel):
+    key: str
+    label: str
+    done: bool
+    when: datetime | None
+    link: str | None
+    note: str | None = None
+    detail: str | None = None
+
+    @classmethod
+    def of(cls, step: Step) -> StepOut:
+        return cls(key=step.key, label=i18n.gettext(step.label), done=step.done,
+                   when=aware(step.when), link=step.link,
+                   note=i18n.gettext(step.note) if step.note else None,
+                   detail=step.detail or None)
+
+
+class PhotoOut(BaseModel):
+    url: str
+    thumb_url: str
+    width: int
+    height: int
+
+
+class CategoryOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    name_zh: str
+    name_en: str
+    position: int
+    active: bool
+
+    @classmethod
+    def of(cls, c: Category) -> CategoryOut:
+        name = c.name_zh if i18n.get_locale() == "zh_CN" else c.name_en
+        return cls(id=c.id, code=c.code, name=name, name_zh=c.name_zh, name_en=c.name_en,
+                   position=c.position, active=c.active)
+
+
+class SuggestionOut(BaseModel):
+    id: int
+    title: str
+    body: str
+    status: str = Field(description="submitted, sponsored, declined, on_agenda, adopted, "
+                                    "rejected, in_progress or done (derived through the "
+                                    "proposal and its resolution)")
+    status_label: str
+    supporters: int
+    created_at: datetime
+    proposal_id: int | None
+    category: str | None
+    category_name: str | None
+    location: str
+    author_name: str | None = Field(description="only when the author chose to show it")
+    entered_by_staff: bool
+    decline_reason: str | None
+    photos: list[PhotoOut]
+    supported: bool = Field(description="whether the person asking supports it")
+    hidden: bool
+    timeline: list[StepOut]
+
+    @classmethod
+    def of(cls, v: SuggestionView, viewer: User | None = None) -> SuggestionOut:
+        s = v.suggestion
+        cat = CategoryOut.of(v.category) if v.category else None
+        return cls(
+            id=s.id, title=s.title, body=s.body, status=v.status,
+            status_label=i18n.gettext(labels.SUGGESTION_STATUSES[v.status]),
+            supporters=s.supporters, created_at=aware(s.created_at), proposal_id=s.proposal_id,
+            category=cat.code if cat else None, category_name=cat.name if cat else None,
+            location=s.location, author_name=v.author_name, entered_by_staff=v.by_staff,
+            decline_reason=s.decline_reason or None,
+            photos=[PhotoOut(url=photos.url(p), thumb_url=photos.url(p, thumb=True),
+                             width=p.width, height=p.height) for p in v.photos],
+            supported=v.supported, hidden=s.hidden, timeline=[StepOut.of(st) for st in v.steps])
+
+
+class SuggestionPage(BaseModel):
+    items: list[SuggestionOut]
+    total: int
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(max_length=2000)
+
+
+class ReportIn(BaseModel):
+    reason: str = Field(max_length=30, description=", ".join(labels.REPORT_REASONS))
+
+
+class ReportOut(BaseModel):
+    reported: bool = True
+
+
+class CategoryIn(BaseModel):
+    code: str = Field(max_length=30)
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(max_length=100)
+
+
+class CategoryPatch(BaseModel):
+    name_zh: str | None = Field(default=None, max_length=100)
+    name_en: str | None = Field(default=None, max_length=100)
+    active: bool | None = None
+    position: int | None = Field(default=None, ge=0, le=1000)
