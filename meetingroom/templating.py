@@ -50,8 +50,10 @@ def build_env() -> Environment:
     # newstyle: {{ _("Hello {name}", name=x) }} formats with str.format and escapes params.
     env.install_gettext_callables(_t, _nt, newstyle=False)
     from meetingroom import labels
+    from meetingroom.photos import url as photo_url
 
-    env.globals.update(_=_t, ngettext=_nt, get_locale=i18n.get_locale, labels=labels)
+    env.globals.update(_=_t, ngettext=_nt, get_locale=i18n.get_locale, labels=labels,
+                       photo_url=photo_url)
     env.filters["localtime"] = _localtime
     env.filters["localdate"] = _localdate
     return env

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from meetingroom import photos
 from meetingroom.followup import service
 from meetingroom.i18n import gettext
 
@@ -38,8 +39,7 @@ class ProgressOut(BaseModel):
         return cls(id=u.id, status=u.status, percent=u.percent, note=u.note,
                    author_id=u.author_id, author_name=entry.author_name,
                    created_at=service.aware(u.created_at),
-                   photos=[PhotoOut(id=p.id, url=f"/progress-photos/{p.id}",
-                                    thumb_url=f"/progress-photos/{p.id}/thumb",
+                   photos=[PhotoOut(id=p.id, url=photos.url(p), thumb_url=photos.url(p, thumb=True),
                                     width=p.width, height=p.height) for p in entry.photos])
 
 

@@ -10,19 +10,19 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlmodel import Session
 
 from meetingroom import db, i18n
 from meetingroom.auth.service import require_secretary
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser
-from meetingroom.errors import DomainError, Forbidden, NotFound
+from meetingroom.errors import DomainError, Forbidden
 from meetingroom.followup import dashboard as dashboard_service
 from meetingroom.followup import record, service
 from meetingroom.i18n import gettext
 from meetingroom.labels import N_, PRINCIPLES, RESOLUTION_STATUSES
-from meetingroom.models import Photo, User
+from meetingroom.models import User
 from meetingroom.photos import MAX_PHOTOS, Upload
 from meetingroom.settings import get_settings
 from meetingroom.templating import flash, page
@@ -311,29 +311,6 @@ def restore_rating(rating_id: int, request: Request, session: SessionDep, user: 
     rating = service.restore_rating(session, actor=user, rating_id=rating_id)
     flash(request, "The comment is shown again.")
     return RedirectResponse(f"/resolutions/{rating.resolution_id}#comments", status_code=303)
-
-
-@router.get("/progress-photos/{photo_id}")
-def progress_photo(photo_id: int, request: Request, session: SessionDep):
-    return _photo(request, session, photo_id, thumb=False)
-
-
-@router.get("/progress-photos/{photo_id}/thumb")
-def progress_photo_thumb(photo_id: int, request: Request, session: SessionDep):
-    return _photo(request, session, photo_id, thumb=True)
-
-
-def _photo(request: Request, session: SessionDep, photo_id: int, *, thumb: bool):
-    photo = session.get(Photo, photo_id)
-    if (photo is None or photo.progress_id is None
-            or photo.community_id != request.state.community.id):
-        raise NotFound("No such photo.")
-    path = get_settings().upload_dir / (photo.thumb if thumb else photo.file)
-    if not path.is_file():
-        raise NotFound("No such photo.")
-    # Names are random and files never change: cache them for good.
-    return FileResponse(path, media_type="image/jpeg",
-                        headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
 
 # --- the public record and the dashboard ---------------------------------------------------------
