@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
@@ -78,6 +80,42 @@ def upgrade(url: str | None = None) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), "head")
+
+
+# Any constant: the key of the PostgreSQL advisory lock that serialises start-up work.
+STARTUP_LOCK_KEY = 0x6D65657472  # "meetr"
+
+
+@contextlib.contextmanager
+def startup_lock(url: str | None = None) -> Iterator[None]:
+    """Serialise start-up work (migrations, default rows) between servers that start at once
+    against one database: several hosts or `docker compose up --scale app=N` on PostgreSQL (an
+    advisory lock), or two commands on one SQLite file (a lock file next to it). Without it the
+    second concurrent Alembic run fails on "relation already exists"."""
+    url = url or get_settings().db_url
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if not path or path == ":memory:":
+            yield
+            return
+        lock_path = Path(path + ".startup-lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file closes
+            yield
+        return
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({STARTUP_LOCK_KEY})")
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({STARTUP_LOCK_KEY})")
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
