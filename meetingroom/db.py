@@ -19,6 +19,13 @@ from meetingroom.settings import get_settings
 
 _engines: dict[str, Engine] = {}
 
+# PostgreSQL, per worker process. The pool must not be smaller than the threadpool that runs sync
+# endpoints (40 by default), or requests block waiting for a connection while holding a worker
+# thread (fastapi/fastapi#3205). So the server needs max_connections >= workers x (40 + 10) plus
+# room for maintenance (compose.yaml, docs/deployment.md).
+POOL_SIZE = 40
+MAX_OVERFLOW = 10
+
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -47,9 +54,8 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
-    # The pool must not be smaller than the threadpool that runs sync endpoints (40 by default),
-    # or requests block waiting for a connection while holding a worker thread.
-    return sa.create_engine(url, pool_size=40, max_overflow=10, pool_pre_ping=True)
+    return sa.create_engine(url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW,
+                            pool_pre_ping=True)
 
 
 def get_engine(url: str | None = None) -> Engine:
