@@ -48,7 +48,20 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     # memory per connection for tiny fragments (docs/benchmarks.md).
     uvicorn.run("meetingroom.asgi:app", host=host, port=port, workers=workers,
                 proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
-                ws_per_message_deflate=False, log_level="info")
+                ws_per_message_deflate=False, log_level="info", log_config=log_config())
+
+
+def log_config() -> dict:
+    """uvicorn's logging, with the app's own loggers ("meetingroom.*": errors, the live hub's
+    Redis outages) on the same handler and format, so they show with their level."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["meetingroom"] = {"handlers": ["default"], "level": "INFO",
+                                        "propagate": False}
+    return config
 
 
 @db_app.command("upgrade")

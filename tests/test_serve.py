@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import PG_URL, new_pg_database
-from tests.servers import ServerProcess
+from tests.servers import ServerProcess, free_port
 
 
 def spread_requests(server: ServerProcess, served_by, *, seconds: float = 30) -> None:
@@ -74,3 +74,21 @@ def test_two_workers_on_postgresql_and_redis(tmp_path, redis_url):
             assert conn.exec_driver_sql("SELECT count(*) FROM community").scalar() == 1
             assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         engine.dispose()
+
+
+def test_server_starts_without_redis_and_says_so_once(tmp_path):
+    """Pages and ballots do not need Redis: the worker serves, and logs the outage once, at
+    ERROR level, with the password hidden."""
+    url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"  # nothing listens there
+    server = ServerProcess(tmp_path / "data", env={"MEETINGROOM_BROADCAST_URL": url}).start()
+    try:
+        for _ in range(5):
+            assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
+        time.sleep(2)  # several reconnect attempts fail meanwhile
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    lines = [line for line in log.splitlines() if "unreachable" in line]
+    assert len(lines) == 1, log
+    assert lines[0].startswith("ERROR:") and "live screens will resync" in lines[0]
+    assert "hunter2" not in log
