@@ -22,16 +22,21 @@ app.add_typer(user_app, name="user")
 def _prepare() -> None:
     """Every command that touches the database migrates first, then ensures the community."""
     _ = get_settings().key  # generate the secret key into DATA_DIR before any worker needs it
-    db.upgrade()
     from meetingroom.community.service import ensure_default_community
 
-    for session in db.session_scope():
-        ensure_default_community(session)
+    with db.startup_lock():  # servers starting at once on one database take turns
+        db.upgrade()
+        for session in db.session_scope():
+            ensure_default_community(session)
 
 
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
-          proxy_headers: bool = typer.Option(True, help="trust X-Forwarded-* from the proxy")):
+          proxy_headers: bool = typer.Option(True, help="trust X-Forwarded-* from the proxy"),
+          forwarded_allow_ips: str = typer.Option(
+              "127.0.0.1", envvar="FORWARDED_ALLOW_IPS",
+              help="comma-separated proxy addresses (or *) whose X-Forwarded-Proto/For are "
+                   "believed: set it to the reverse proxy's address (docs/deployment.md)")):
     """Migrate the database to head, then serve."""
     import uvicorn
 
@@ -41,10 +46,23 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
         typer.echo("warning: several workers with MEETINGROOM_BROADCAST_URL=memory:// do not see "
                    "each other's live events; set it to redis://…", err=True)
     # ws_per_message_deflate off: compressing every broadcast once per socket costs CPU and
-    # memory per connection for tiny fragments (bench/README.md has the figures).
+    # memory per connection for tiny fragments (docs/benchmarks.md).
     uvicorn.run("meetingroom.asgi:app", host=host, port=port, workers=workers,
-                proxy_headers=proxy_headers, forwarded_allow_ips="127.0.0.1",
-                ws_per_message_deflate=False, log_level="info")
+                proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
+                ws_per_message_deflate=False, log_level="info", log_config=log_config())
+
+
+def log_config() -> dict:
+    """uvicorn's logging, with the app's own loggers ("meetingroom.*": errors, the live hub's
+    Redis outages) on the same handler and format, so they show with their level."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["meetingroom"] = {"handlers": ["default"], "level": "INFO",
+                                        "propagate": False}
+    return config
 
 
 @db_app.command("upgrade")

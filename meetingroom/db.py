@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +18,13 @@ from starlette.requests import Request
 from meetingroom.settings import get_settings
 
 _engines: dict[str, Engine] = {}
+
+# PostgreSQL, per worker process. The pool must not be smaller than the threadpool that runs sync
+# endpoints (40 by default), or requests block waiting for a connection while holding a worker
+# thread (fastapi/fastapi#3205). So the server needs max_connections >= workers x (40 + 10) plus
+# room for maintenance (compose.yaml, docs/deployment.md).
+POOL_SIZE = 40
+MAX_OVERFLOW = 10
 
 
 def make_engine(url: str) -> Engine:
@@ -45,9 +54,8 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
-    # The pool must not be smaller than the threadpool that runs sync endpoints (40 by default),
-    # or requests block waiting for a connection while holding a worker thread.
-    return sa.create_engine(url, pool_size=40, max_overflow=10, pool_pre_ping=True)
+    return sa.create_engine(url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW,
+                            pool_pre_ping=True)
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -78,6 +86,42 @@ def upgrade(url: str | None = None) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), "head")
+
+
+# Any constant: the key of the PostgreSQL advisory lock that serialises start-up work.
+STARTUP_LOCK_KEY = 0x6D65657472  # "meetr"
+
+
+@contextlib.contextmanager
+def startup_lock(url: str | None = None) -> Iterator[None]:
+    """Serialise start-up work (migrations, default rows) between servers that start at once
+    against one database: several hosts or `docker compose up --scale app=N` on PostgreSQL (an
+    advisory lock), or two commands on one SQLite file (a lock file next to it). Without it the
+    second concurrent Alembic run fails on "relation already exists"."""
+    url = url or get_settings().db_url
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if not path or path == ":memory:":
+            yield
+            return
+        lock_path = Path(path + ".startup-lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file closes
+            yield
+        return
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({STARTUP_LOCK_KEY})")
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({STARTUP_LOCK_KEY})")
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

@@ -1,9 +1,11 @@
 """Shared fixtures. Every test gets its own database: a fresh copy of a migrated SQLite file, and
 — when MEETINGROOM_TEST_DATABASE_URL is set — the same test again on a PostgreSQL database made
-for this run (truncated between tests). In CI (CI=true) a missing PostgreSQL fails the run."""
+for this run (truncated between tests). In CI (CI=true) a missing PostgreSQL fails the run, and
+a missing Redis fails the tests that use it (`redis_url`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -24,6 +26,7 @@ from meetingroom.settings import Settings, set_settings
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("MEETINGROOM_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("MEETINGROOM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PASSWORD = "correct-horse-9"
 _HASH = hash_password(PASSWORD)  # hashing once keeps factories fast (Argon2 is slow on purpose)
 
@@ -48,9 +51,9 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    """A database of its own for this run, so parallel runs on one server never collide."""
+@contextlib.contextmanager
+def new_pg_database(*, migrate: bool = True) -> Iterator[str]:
+    """A PostgreSQL database of its own (dropped afterwards), so parallel runs never collide."""
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     name = f"mr_test_{uuid.uuid4().hex[:10]}"
     try:
@@ -59,13 +62,42 @@ def pg_database() -> Iterator[str]:
     except sa.exc.OperationalError as exc:
         pytest.fail(f"PostgreSQL at MEETINGROOM_TEST_DATABASE_URL is not reachable: {exc}")
     url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    db.upgrade(url)
-    db.dispose_engines()
-    yield url
-    db.dispose_engines()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    try:
+        if migrate:
+            db.upgrade(url)
+            db.dispose_engines()
+        yield url
+    finally:
+        db.dispose_engines()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """The migrated PostgreSQL database of this run (tables truncated before each test)."""
+    with new_pg_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The local Redis (MEETINGROOM_TEST_REDIS_URL). In CI a missing Redis fails the test; elsewhere
+    the test is skipped with the reason."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        message = f"Redis at {REDIS_URL} is not reachable: {exc}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        client.close()
+    return REDIS_URL
 
 
 @pytest.fixture

@@ -4,6 +4,24 @@
 so the request that caused the event is never delayed by the fan-out. Each worker delivers to its
 own local subscribers: a subscriber is a callback that receives the event dict (the callback is
 responsible for rendering once per event and writing to its sockets).
+
+Guarantees: per room, every listener of every worker receives the events in one and the same
+order (the order the hub's backend received them: the publishing thread's order for `memory://`,
+the order Redis received them for `redis://`). The hub does not reorder by `seq`: two requests
+that commit one after the other may still publish the other way round, so a listener that sees a
+`seq` it has already sent skips it, and one that sees a gap sends a snapshot instead.
+
+The resync contract: a listener may receive the synthetic event `{"type": "resync"}` (no `seq`,
+no other field) whenever the hub may have lost events for its room — with `redis://`, each time
+the subscription to Redis is restored after an outage or a dropped connection. It comes through
+the same per-room queue as events, so it is ordered with them. The listener must check
+`event["type"]` before reading `seq`, and then bring each of its sockets back to the truth in the
+database: read a fresh snapshot and send it (the JSON feed `{"type": "snapshot", "seq": N, ...}`,
+the HTML feed its whole fragment), or close the socket with code 1012 so that the client
+reconnects into a snapshot. It must never forward the resync event itself to a client, and must
+not assume the snapshot's `seq` is higher than the last one it sent (nothing may have happened).
+Ballots are never lost in an outage: they are in the database; only notifications are dropped.
+`memory://` never sends resync.
 """
 
 from __future__ import annotations
@@ -19,8 +37,13 @@ log = logging.getLogger("meetingroom.live")
 
 Listener = Callable[[dict], Awaitable[None]]
 
+RESYNC_TYPE = "resync"
+"""`event["type"]` of the synthetic event that tells a listener to send a fresh snapshot."""
+
 
 class Hub(Protocol):
+    """What the app uses (`app.state.hub`); listeners must handle `{"type": "resync"}` (above)."""
+
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     def publish(self, room: str, event: dict) -> None: ...

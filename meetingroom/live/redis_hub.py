@@ -1,0 +1,254 @@
+"""The Redis backend of the broadcast hub: several workers (or hosts) share live events.
+
+One `RedisHub` per worker process. It keeps two connections to Redis:
+
+- a **publisher**: `publish(room, event)` only serialises the event and puts it on a bounded
+  asyncio queue (thread-safe, never blocks the request); one task drains the queue and PUBLISHes
+  each event as JSON to the channel `meetingroom:{room}`, pipelining whatever has queued up;
+- a **subscriber**: one connection that PSUBSCRIBEs `meetingroom:*` and hands every message for a
+  room with local listeners to the local fan-out (`LocalFanout.enqueue`).
+
+The worker that publishes gets its own events back through Redis and delivers them **only** from
+the subscription, never directly: Redis sends every subscriber the messages of a channel in the
+one order it received them, so every worker, the publisher included, delivers each event exactly
+once and in the same order.
+
+Why one pattern subscription rather than SUBSCRIBE per room as listeners come and go: a socket
+registers its listener and then reads its snapshot from the database; with per-room subscriptions
+the SUBSCRIBE round trip would race that snapshot (an event committed in between would be missed
+and show up as a gap in `seq`), and every connect and disconnect would cost a Redis command. The
+price is that each worker receives every meeting's events, which is tiny (ballots and check-ins
+of people, not machine traffic); messages for rooms without local listeners are dropped by their
+channel name before any JSON is parsed.
+
+Outage: when Redis is unreachable or drops the connection, the hub logs it once (ERROR), drops
+events instead of buffering them (ballots are safe in the database; the screens catch up from a
+snapshot), and keeps reconnecting with capped exponential backoff. When the subscription is
+active again, every room listener of this worker receives `{"type": "resync"}` (see
+`meetingroom.live.hub` for what a listener must do with it) and the recovery is logged (WARNING).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from meetingroom.live.hub import RESYNC_TYPE, LocalFanout, dumps
+
+log = logging.getLogger("meetingroom.live")
+
+CHANNEL_PREFIX = "meetingroom:"
+PATTERN = CHANNEL_PREFIX + "*"
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + netloc))
+
+
+class RedisHub(LocalFanout):
+    """Redis pub/sub across workers; local delivery through `LocalFanout`."""
+
+    def __init__(self, url: str, *, backoff_min: float = 0.2, backoff_max: float = 5.0,
+                 ping_every: float = 5.0, max_queued: int = 10_000,
+                 start_timeout: float = 3.0) -> None:
+        super().__init__()
+        self.url = url
+        self.backoff_min = backoff_min
+        self.backoff_max = backoff_max
+        self.ping_every = ping_every
+        self.max_queued = max_queued
+        self.start_timeout = start_timeout
+        self.connected = False  # subscription confirmed and publishing works
+        self.dropped = 0  # events dropped since the last time Redis was reachable
+        self._outage_logged = False
+        self._full_logged = False
+        self._redis: Redis | None = None
+        self._outbox: asyncio.Queue[tuple[str, str]] | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._first_attempt: asyncio.Event | None = None
+
+    # ---------------------------------------------------------------- life cycle
+
+    async def start(self) -> None:
+        await super().start()
+        self._outbox = asyncio.Queue(self.max_queued)
+        self._first_attempt = asyncio.Event()
+        # No retries inside redis-py: a silent reconnect would resubscribe without telling us,
+        # and the events missed meanwhile would never trigger a resync. We reconnect ourselves.
+        self._redis = Redis.from_url(self.url, retry=Retry(NoBackoff(), 0),
+                                     socket_connect_timeout=3, socket_timeout=10,
+                                     socket_keepalive=True, health_check_interval=0)
+        self._tasks = [asyncio.create_task(self._subscribe_forever(), name="live-redis-sub"),
+                       asyncio.create_task(self._publish_forever(), name="live-redis-pub")]
+        # Serve once the subscription is confirmed, so the first sockets miss nothing; if Redis
+        # is down the worker starts anyway (pages and ballots work) and the hub keeps retrying.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._first_attempt.wait(), self.start_timeout)
+
+    async def stop(self) -> None:
+        self.connected = False
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._redis is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._redis.aclose()
+            self._redis = None
+        await super().stop()
+
+    # ---------------------------------------------------------------- publishing
+
+    def publish(self, room: str, event: dict) -> None:
+        """Thread-safe and non-blocking: serialise here, queue for the publisher task."""
+        loop = self.loop
+        if loop is None or loop.is_closed() or self._outbox is None:
+            return
+        if not self.connected:
+            self.dropped += 1  # no unbounded buffer while Redis is away; screens will resync
+            return
+        item = (CHANNEL_PREFIX + room, dumps(event))
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._put(item)
+        else:
+            loop.call_soon_threadsafe(self._put, item)
+
+    def _put(self, item: tuple[str, str]) -> None:
+        assert self._outbox is not None
+        try:
+            self._outbox.put_nowait(item)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            if not self._full_logged:
+                self._full_logged = True
+                log.error("live: %d events waiting for Redis at %s; dropping new ones",
+                          self.max_queued, redacted(self.url))
+
+    async def _publish_forever(self) -> None:
+        assert self._outbox is not None and self._redis is not None
+        while True:
+            batch = [await self._outbox.get()]
+            while len(batch) < 200 and not self._outbox.empty():
+                batch.append(self._outbox.get_nowait())
+            if self._outbox.empty():
+                self._full_logged = False
+            if not self.connected:
+                self.dropped += len(batch)
+                continue
+            try:
+                # One pipeline, one connection, one task: the order of publish() is kept.
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for channel, data in batch:
+                        pipe.publish(channel, data)
+                    await pipe.execute()
+            except (RedisError, OSError) as exc:
+                self.dropped += len(batch)
+                # The subscriber sees connected=False and goes through reconnect + resync.
+                self._mark_down(exc)
+
+    # ---------------------------------------------------------------- subscribing
+
+    async def _subscribe_forever(self) -> None:
+        assert self._redis is not None and self._first_attempt is not None
+        delay = self.backoff_min
+        while True:
+            pubsub = self._redis.pubsub()
+            try:
+                await pubsub.psubscribe(PATTERN)
+                await self._confirmed(pubsub)
+                self._restored()
+                self._first_attempt.set()
+                delay = self.backoff_min
+                await self._read(pubsub)
+            except (RedisError, OSError, TimeoutError) as exc:
+                self._mark_down(exc)
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()
+            self._first_attempt.set()
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, self.backoff_max)
+
+    async def _confirmed(self, pubsub) -> None:
+        """Wait for Redis to confirm the PSUBSCRIBE: only then is nothing missed any more."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            message = await pubsub.get_message(timeout=1.0)
+            if message and message["type"] == "psubscribe":
+                return
+        raise TimeoutError("Redis did not confirm the subscription")
+
+    async def _read(self, pubsub) -> None:
+        """Hand messages to the local fan-out until the connection fails (raises)."""
+        last_heard = time.monotonic()
+        pinged = False
+        poll = min(1.0, self.ping_every / 2)
+        while True:
+            if not self.connected:  # the publisher hit an error: resubscribe and resync
+                raise ConnectionError("publishing to Redis failed")
+            message = await pubsub.get_message(timeout=poll)
+            now = time.monotonic()
+            if message is not None:
+                last_heard, pinged = now, False
+                if message["type"] == "pmessage":
+                    self._deliver(message["channel"], message["data"])
+            elif now - last_heard > 3 * self.ping_every:
+                raise TimeoutError(f"no reply from Redis for {now - last_heard:.0f} s")
+            elif now - last_heard > self.ping_every and not pinged:
+                # A connection can die without a FIN (network, NAT); a PING must come back.
+                await pubsub.ping()
+                pinged = True
+
+    def _deliver(self, channel: bytes, data: bytes) -> None:
+        room = channel.decode()[len(CHANNEL_PREFIX):]
+        if room not in self.listeners:
+            return  # nobody here watches this meeting: skip parsing
+        try:
+            event = json.loads(data)
+        except ValueError:
+            log.warning("live: ignoring a malformed message on %s", channel)
+            return
+        self.enqueue(room, event)
+
+    # ---------------------------------------------------------------- outage
+
+    def _mark_down(self, exc: BaseException) -> None:
+        self.connected = False
+        if not self._outage_logged:
+            self._outage_logged = True
+            log.error("live: Redis at %s unreachable: %s — live screens will resync when it "
+                      "returns", redacted(self.url), exc or type(exc).__name__)
+
+    def _restored(self) -> None:
+        """The subscription is active: tell every local listener to resend a snapshot."""
+        rooms = list(self.listeners)
+        for room in rooms:
+            self.enqueue(room, {"type": RESYNC_TYPE})
+        self.connected = True
+        if self._outage_logged:
+            log.warning("live: Redis at %s is back (%d events dropped meanwhile); %d rooms resync",
+                        redacted(self.url), self.dropped, len(rooms))
+        self._outage_logged = False
+        self.dropped = 0

@@ -1,0 +1,94 @@
+"""`meetingroom serve --workers 2` really runs two workers that all serve, on SQLite alone and on
+PostgreSQL with Redis (settings from the environment only, as in a container)."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import httpx
+import psutil
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import PG_URL, new_pg_database
+from tests.servers import ServerProcess, free_port
+
+
+def spread_requests(server: ServerProcess, served_by, *, seconds: float = 30) -> None:
+    """Fresh connections to /healthz until `served_by(worker)` holds for every worker: the
+    kernel hands each new connection to whichever worker accepts first."""
+    deadline = time.monotonic() + seconds
+    workers = server.worker_processes()
+    sent = 0
+    while time.monotonic() < deadline:
+        for _ in range(20):
+            r = httpx.get(f"{server.url}/healthz", headers={"Connection": "close"}, timeout=10)
+            assert r.status_code == 200 and r.json() == {"status": "ok"}
+            sent += 1
+        if all(served_by(w) for w in workers):
+            return
+    missing = [w.pid for w in workers if not served_by(w)]
+    raise AssertionError(f"after {sent} requests, workers {missing} never served one")
+
+
+def talks_to(port: int):
+    def check(worker: psutil.Process) -> bool:
+        return any(c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
+                   for c in worker.net_connections(kind="tcp"))
+    return check
+
+
+def test_two_workers_on_sqlite(tmp_path):
+    server = ServerProcess(tmp_path / "data", workers=2).start()
+    try:
+        workers = server.worker_processes()
+        assert len({w.pid for w in workers}) == 2
+        db_file = str((tmp_path / "data" / "meetingroom.db").resolve())
+        spread_requests(server, lambda w: any(f.path == db_file for f in w.open_files()))
+    finally:
+        server.stop()
+    assert "do not see each other's live events" in server.log.read_text()
+
+
+@pytest.mark.services
+def test_two_workers_on_postgresql_and_redis(tmp_path, redis_url):
+    if not PG_URL:  # CI=true without it already fails the whole run (conftest)
+        pytest.skip("MEETINGROOM_TEST_DATABASE_URL is not set")
+    with new_pg_database(migrate=False) as url:  # `serve` migrates it itself
+        env = {"MEETINGROOM_DATABASE_URL": url, "MEETINGROOM_BROADCAST_URL": redis_url}
+        server = ServerProcess(tmp_path / "data", env=env, workers=2).start()
+        try:
+            workers = server.worker_processes()
+            assert len({w.pid for w in workers}) == 2
+            # Each worker answers requests from its own PostgreSQL pool...
+            spread_requests(server, talks_to(sa.engine.make_url(url).port or 5432))
+            # ...and, having started, holds its hub's own subscription to Redis.
+            assert all(talks_to(urlsplit(redis_url).port or 6379)(w) for w in workers)
+        finally:
+            server.stop()
+        log = server.log.read_text()
+        assert "Traceback" not in log and "unreachable" not in log
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:  # migrated to head and the community created once
+            assert conn.exec_driver_sql("SELECT count(*) FROM community").scalar() == 1
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        engine.dispose()
+
+
+def test_server_starts_without_redis_and_says_so_once(tmp_path):
+    """Pages and ballots do not need Redis: the worker serves, and logs the outage once, at
+    ERROR level, with the password hidden."""
+    url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"  # nothing listens there
+    server = ServerProcess(tmp_path / "data", env={"MEETINGROOM_BROADCAST_URL": url}).start()
+    try:
+        for _ in range(5):
+            assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
+        time.sleep(2)  # several reconnect attempts fail meanwhile
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    lines = [line for line in log.splitlines() if "unreachable" in line]
+    assert len(lines) == 1, log
+    assert lines[0].startswith("ERROR:") and "live screens will resync" in lines[0]
+    assert "hunter2" not in log
