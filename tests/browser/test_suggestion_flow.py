@@ -54,7 +54,10 @@ def test_resident_suggests_member_sponsors_resident_follows(live_server, new_pag
     assert "已提交" in resident.locator(".submitted h2").inner_text()
     suggestion_url = resident.url.split("?")[0]
     assert resident.locator(".gallery img").count() == 2
-    assert resident.evaluate("document.querySelector('.gallery img').naturalWidth") > 0
+    # The photo really decodes in the browser (wait: images load after the page).
+    resident.wait_for_function(
+        "(() => { const i = document.querySelector('.gallery img');"
+        " return i.complete && i.naturalWidth > 0; })()")
     assert resident.locator(".timeline li.done").count() == 1
     screenshot(resident, "suggestion-submitted-390")
     resident.click("a:has-text('在“我的建议”中跟踪进度')")

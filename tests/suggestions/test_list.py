@@ -148,10 +148,10 @@ def test_list_and_detail_render_in_both_languages(client, factory, lang):
     detail = client.get(f"/suggestions/{s['id']}").text
     if lang == "en":
         assert "Residents&#39; suggestions" in listing and "Elderly care" in listing
-        assert "Progress" in detail and "Submitted" in detail
+        assert "Where it stands" in detail and "Submitted" in detail
     else:
         assert "居民建议" in listing and "养老助老" in listing
-        assert "进度" in detail and "已提交" in detail
+        assert "办理进度" in detail and "已提交" in detail
 
 
 def test_list_query_count_does_not_grow_with_the_page(client, factory, session):

@@ -111,7 +111,7 @@ def test_report_from_the_page(client, factory):
     csrf = login(client, factory.user())
     r = client.post(f"/suggestions/{s['id']}/report", data={"csrf_token": csrf},
                     follow_redirects=False)
-    assert r.status_code == 422 and "请选择举报原因" in r.text
+    assert r.status_code == 422 and "请选择举报理由" in r.text
     r = client.post(f"/suggestions/{s['id']}/report",
                     data={"csrf_token": csrf, "reason": "false"}, follow_redirects=False)
     assert r.status_code == 303
@@ -163,7 +163,7 @@ def test_hide_and_restore_from_the_page(client, factory):
     s = make(client, factory.user(), title="Noisy")
     csrf = login(client, factory.secretary())
     r = client.post(f"/suggestions/{s['id']}/hide", data={"csrf_token": csrf, "reason": ""})
-    assert r.status_code == 422 and "请填写原因" in r.text
+    assert r.status_code == 422 and "请填写理由" in r.text
     r = client.post(f"/suggestions/{s['id']}/hide",
                     data={"csrf_token": csrf, "reason": "广告"}, follow_redirects=False)
     assert r.status_code == 303
