@@ -18,6 +18,7 @@ API_MODULES = [
     "meetingroom.community.appointment_api",
     "meetingroom.suggestions.api",       # step 1
     "meetingroom.proposals.api",         # step 2
+    "meetingroom.meetings.api",          # step 3: meetings, attendance, votes, tallies
     "meetingroom.meetings.record_api",   # step 3: minutes, ballot log
     "meetingroom.followup.api",          # step 4
 ]
@@ -29,6 +30,7 @@ WEB_MODULES = [
     "meetingroom.community.appointment_web",
     "meetingroom.suggestions.web",
     "meetingroom.proposals.web",
+    "meetingroom.meetings.web",
     "meetingroom.meetings.record_web",
     "meetingroom.followup.web",
 ]
@@ -45,4 +47,7 @@ def include_routers(app: FastAPI) -> None:
     for name in WEB_MODULES:
         web.include_router(import_module(name).router)
     app.include_router(web)
+    # The live sockets: no CSRF or page dependencies (they check Origin themselves, and a
+    # socket cannot change anything).
+    app.include_router(import_module("meetingroom.meetings.live").ws_router)
     app.include_router(import_module("meetingroom.pages").health_router)

@@ -1,0 +1,179 @@
+"""/api/v1 meetings, agenda items, attendance, votes and tallies (CONTRACT.md). Thin: parse,
+call one service, answer with the object state.py builds (the live feed sends the same)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+
+from meetingroom.db import SessionDep
+from meetingroom.deps import CurrentCommunity, CurrentUser
+from meetingroom.i18n import get_locale
+from meetingroom.meetings import service, state
+from meetingroom.meetings.live import bind_hub
+from meetingroom.meetings.schemas import (
+    AgendaAddIn,
+    AgendaOrderIn,
+    AttendanceIn,
+    BallotIn,
+    ConveneIn,
+    HandsIn,
+    MeetingIn,
+    MeetingOut,
+    MeetingPage,
+    MeetingSummary,
+    ObserverIn,
+    ObserverOut,
+    TallyOut,
+    VoteOpenIn,
+)
+
+router = APIRouter(tags=["meetings"], dependencies=[Depends(bind_hub)])
+
+
+def _meeting(session, community_id: int, meeting_id: int) -> dict:
+    st = service.meeting_state(session, community_id=community_id, meeting_id=meeting_id)
+    return state.meeting_data(st, get_locale())
+
+
+def _tally(session, community_id: int, item_id: int) -> dict:
+    item = service.get_item(session, community_id=community_id, item_id=item_id)
+    st = state.load(session, item.meeting_id)
+    return state.tally_data(st, item.id, get_locale())
+
+
+@router.get("/meetings", response_model=MeetingPage, summary="Meetings, newest first")
+def list_meetings(session: SessionDep, community: CurrentCommunity,
+                  limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0),
+                  status: str | None = Query(None, pattern="^(scheduled|open|closed)$")):
+    rows, total = service.list_meetings(session, community_id=community.id, limit=limit,
+                                        offset=offset, status=status)
+    return MeetingPage(total=total, items=[MeetingSummary(
+        id=m.id, kind=m.kind, title=m.title, starts_at=state.iso(m.starts_at),
+        location=m.location, status=m.status) for m in rows])
+
+
+@router.post("/meetings", response_model=MeetingOut, status_code=201,
+             summary="Schedule a work or joint meeting with an agenda (secretary)")
+def schedule(body: MeetingIn, user: CurrentUser, session: SessionDep):
+    meeting = service.schedule_meeting(session, actor=user, kind=body.kind, title=body.title,
+                                       starts_at=body.starts_at, location=body.location,
+                                       proposal_ids=body.proposal_ids)
+    return _meeting(session, user.community_id, meeting.id)
+
+
+@router.post("/meetings/convene", response_model=MeetingOut, status_code=201,
+             summary="R4.3: call a meeting at once for an urgent proposal (secretary)")
+def convene(body: ConveneIn, user: CurrentUser, session: SessionDep):
+    meeting = service.convene_meeting(session, actor=user, proposal_id=body.proposal_id,
+                                      kind=body.kind, title=body.title, location=body.location)
+    return _meeting(session, user.community_id, meeting.id)
+
+
+@router.get("/meetings/{meeting_id}", response_model=MeetingOut,
+            summary="A meeting: S, P, quorum with its rule, agenda")
+def get_meeting(meeting_id: int, session: SessionDep, community: CurrentCommunity):
+    return _meeting(session, community.id, meeting_id)
+
+
+@router.get("/meetings/{meeting_id}/tallies", response_model=list[TallyOut],
+            summary="The tally of every agenda item, in agenda order")
+def get_tallies(meeting_id: int, session: SessionDep, community: CurrentCommunity):
+    st = service.meeting_state(session, community_id=community.id, meeting_id=meeting_id)
+    return state.tallies_data(st, get_locale())
+
+
+@router.post("/meetings/{meeting_id}/agenda", response_model=MeetingOut, status_code=201,
+             summary="Add an open proposal to the agenda (secretary; urgent only once open)")
+def add_item(meeting_id: int, body: AgendaAddIn, user: CurrentUser, session: SessionDep):
+    service.add_agenda_item(session, actor=user, meeting_id=meeting_id,
+                            proposal_id=body.proposal_id)
+    return _meeting(session, user.community_id, meeting_id)
+
+
+@router.put("/meetings/{meeting_id}/agenda", response_model=MeetingOut,
+            summary="Reorder the agenda (secretary, before the meeting opens)")
+def reorder(meeting_id: int, body: AgendaOrderIn, user: CurrentUser, session: SessionDep):
+    service.reorder_agenda(session, actor=user, meeting_id=meeting_id, item_ids=body.item_ids)
+    return _meeting(session, user.community_id, meeting_id)
+
+
+@router.delete("/meetings/{meeting_id}/agenda/{item_id}", response_model=MeetingOut,
+               summary="Take an item off the agenda (secretary, before the meeting opens)")
+def remove_item(meeting_id: int, item_id: int, user: CurrentUser, session: SessionDep):
+    service.remove_agenda_item(session, actor=user, meeting_id=meeting_id, item_id=item_id)
+    return _meeting(session, user.community_id, meeting_id)
+
+
+@router.post("/meetings/{meeting_id}/attendance", response_model=MeetingOut,
+             summary="Check in: a seated member himself (no body), or the secretary for user_id")
+def check_in(meeting_id: int, user: CurrentUser, session: SessionDep,
+             body: AttendanceIn | None = None):
+    service.check_in(session, actor=user, meeting_id=meeting_id,
+                     user_id=body.user_id if body else None)
+    return _meeting(session, user.community_id, meeting_id)
+
+
+@router.delete("/meetings/{meeting_id}/attendance", response_model=MeetingOut,
+               summary="Leave: a member himself (no body), or the secretary for user_id")
+def leave(meeting_id: int, user: CurrentUser, session: SessionDep,
+          body: AttendanceIn | None = None):
+    service.leave(session, actor=user, meeting_id=meeting_id,
+                  user_id=body.user_id if body else None)
+    return _meeting(session, user.community_id, meeting_id)
+
+
+@router.post("/meetings/{meeting_id}/observers", response_model=ObserverOut, status_code=201,
+             summary="Record an observer (列席) at a joint meeting (secretary); 409 on work (R6.1)")
+def add_observer(meeting_id: int, body: ObserverIn, user: CurrentUser, session: SessionDep):
+    observer = service.add_observer(session, actor=user, meeting_id=meeting_id, name=body.name,
+                                    role=body.role)
+    return ObserverOut(id=observer.id, name=observer.name, role=observer.role)
+
+
+@router.post("/meetings/{meeting_id}/open", response_model=MeetingOut,
+             summary="Open the meeting (secretary): R7.1 for work meetings, R7.2 warns on joint")
+def open_meeting(meeting_id: int, user: CurrentUser, session: SessionDep):
+    service.open_meeting(session, actor=user, meeting_id=meeting_id)
+    return _meeting(session, user.community_id, meeting_id)
+
+
+@router.post("/meetings/{meeting_id}/close", response_model=MeetingOut,
+             summary="Close the meeting (secretary); 409 while a vote is open")
+def close_meeting(meeting_id: int, user: CurrentUser, session: SessionDep):
+    service.close_meeting(session, actor=user, meeting_id=meeting_id)
+    return _meeting(session, user.community_id, meeting_id)
+
+
+@router.post("/items/{item_id}/vote/open", response_model=TallyOut,
+             summary="Open the vote on an item, open ballot or secret (secretary)")
+def open_vote(item_id: int, user: CurrentUser, session: SessionDep,
+              body: VoteOpenIn | None = None):
+    service.open_vote(session, actor=user, item_id=item_id, secret=bool(body and body.secret))
+    return _tally(session, user.community_id, item_id)
+
+
+@router.post("/items/{item_id}/ballots", response_model=TallyOut, status_code=201,
+             summary="Cast your ballot: agree, oppose or abstain; once, final (R7.5)")
+def cast_ballot(item_id: int, body: BallotIn, user: CurrentUser, session: SessionDep):
+    service.cast_ballot(session, actor=user, item_id=item_id, choice=body.choice)
+    return _tally(session, user.community_id, item_id)
+
+
+@router.post("/items/{item_id}/vote/close", response_model=TallyOut,
+             summary="Close the vote; the outcome follows R7.2–R7.4 (secretary)")
+def close_vote(item_id: int, user: CurrentUser, session: SessionDep):
+    service.close_vote(session, actor=user, item_id=item_id)
+    return _tally(session, user.community_id, item_id)
+
+
+@router.post("/items/{item_id}/hands", response_model=TallyOut,
+             summary="Record a show of hands instead of ballots (secretary, R7.6)")
+def record_hands(item_id: int, body: HandsIn, user: CurrentUser, session: SessionDep):
+    service.record_hands(session, actor=user, item_id=item_id, agree=body.agree,
+                         oppose=body.oppose, abstain=body.abstain)
+    return _tally(session, user.community_id, item_id)
+
+
+@router.get("/items/{item_id}/tally", response_model=TallyOut, summary="An item's tally")
+def tally(item_id: int, session: SessionDep, community: CurrentCommunity):
+    return _tally(session, community.id, item_id)

@@ -1,0 +1,489 @@
+"""The live feed of a meeting: `WS /api/v1/meetings/{id}/live` (JSON, CONTRACT.md) and
+`WS /meetings/{id}/live.html?view=projector|console|vote` (HTML fragments for htmx's hx-ws).
+
+How an event travels:
+
+    service (in the transaction) ── bump seq, build the event for every locale
+        └ after commit ── hub.publish("meeting:{id}", event)         (thread-safe, non-blocking)
+             └ Room.on_event (one hub listener per room per worker, on the event loop)
+                  ├ reorder defence: an event ahead of the next seq waits ≤ 200 ms for the
+                  │  missing one, then goes anyway (clients see the gap and resync)
+                  ├ serialise once per locale (JSON) / render once per view and locale (HTML)
+                  └ for each socket: put the text on its bounded queue (a plain loop; never
+                     awaits a socket). A writer task per socket sends; a socket whose queue
+                     overflows is closed with 1013 and reconnects into a fresh snapshot.
+
+A socket joins its room (and so starts queueing events) BEFORE its snapshot is read; its
+writer then drops queued events with seq <= the snapshot's. Nothing falls between the two.
+Snapshots are read from the database in the threadpool, with a short session of their own;
+concurrent readers of one room share one read that started after they joined.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, Request, WebSocket
+from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocketState
+
+from meetingroom import db, i18n
+from meetingroom.auth.security import origin_allowed, read_token
+from meetingroom.live.hub import dumps
+from meetingroom.settings import LOCALES
+
+log = logging.getLogger("meetingroom.live")
+
+HOLD_SECONDS = 0.2  # how long an early event waits for the one before it
+JSON_QUEUE = 256  # events a JSON socket may fall behind before it is dropped
+HTML_QUEUE = 64  # HTML messages are larger and carry whole screens; fewer are enough
+CLOSE_NOT_ALLOWED = 1008  # policy violation: foreign Origin, or not allowed to watch
+CLOSE_TOO_SLOW = 1013  # "try again later": htmx's hx-ws and good clients reconnect on it
+CLOSE_NOT_FOUND = 4404
+
+ws_router = APIRouter()
+
+
+def room_name(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}"
+
+
+# ------------------------------------------------------------------------------ publishing
+
+
+def bind_hub(request: Request, session: db.SessionDep) -> None:
+    """Router dependency: the services publish through the hub of the app serving the request."""
+    session.info["hub"] = request.app.state.hub
+
+
+def publish_after_commit(session, meeting_id: int, event: dict) -> None:
+    """Publish once the transaction has committed (never from inside it). Without a bound hub
+    (the CLI, a test calling a service directly) there is nobody to tell."""
+    hub = session.info.get("hub")
+    if hub is not None:
+        db.after_commit(session, lambda: hub.publish(room_name(meeting_id), event))
+
+
+# ------------------------------------------------------------------------------- snapshots
+
+
+@dataclass
+class Snapshot:
+    seq: int
+    locales: dict[str, dict]  # locale -> {"meeting": {...}, "tallies": [{...}, ...]}
+
+
+def _read_snapshot(meeting_id: int) -> Snapshot:
+    from meetingroom.meetings import state
+
+    with contextlib.contextmanager(db.session_scope)(write=False) as session:
+        st = state.load(session, meeting_id)
+        return Snapshot(st.meeting.seq, {
+            locale: {"meeting": state.meeting_data(st, locale),
+                     "tallies": state.tallies_data(st, locale)} for locale in LOCALES})
+
+
+# ---------------------------------------------------------------------------------- clients
+
+
+@dataclass(eq=False)
+class Client:
+    ws: WebSocket
+    locale: str
+    view: str | None = None  # None: the JSON feed; else an HTML view (screens.VIEWS)
+    user_id: int | None = None
+    limit: int = JSON_QUEUE
+    since: int | None = None  # the snapshot's seq; queued events up to it are dropped
+    votes: dict[int, str | None] = field(default_factory=dict)  # vote view: his ballots
+    variant: tuple | None = None  # vote view: the ballot box he sees now
+    dropped: bool = False
+
+    def __post_init__(self) -> None:
+        self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(self.limit)
+        self.gone = asyncio.Event()
+
+    @property
+    def synced(self) -> bool:
+        return self.since is not None
+
+    def offer(self, seq: int, text: str) -> None:
+        """Never blocks: a socket that cannot keep up is dropped, not waited for."""
+        if self.dropped:
+            return
+        try:
+            self.queue.put_nowait((seq, text))
+        except asyncio.QueueFull:
+            self.dropped = True
+            self.gone.set()
+
+    async def write(self) -> None:
+        while True:
+            seq, text = await self.queue.get()
+            if self.since is not None and seq <= self.since:
+                continue
+            await self.ws.send_text(text)
+
+
+# ------------------------------------------------------------------------------------ rooms
+
+
+class Room:
+    """Everything one worker does for one meeting's sockets."""
+
+    def __init__(self, rooms: Rooms, meeting_id: int) -> None:
+        self.rooms = rooms
+        self.meeting_id = meeting_id
+        self.clients: set[Client] = set()
+        self.seq: int | None = None
+        # locale -> {"meeting": dict, "tallies": {item_id: dict}}: what HTML screens render
+        self.state: dict[str, dict] | None = None
+        self.early: list[dict] = []  # events that came before the first snapshot
+        self.held: dict[int, dict] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._reading: asyncio.Task | None = None
+        self._waiting: list[asyncio.Future] = []
+        self._json: dict[str, str] = {}
+        self._frames: dict[tuple[str, str], str] = {}
+        self._ballots: dict[tuple, str] = {}
+        self.rooms.hub.subscribe(room_name(meeting_id), self.listener)
+
+    # -- membership
+
+    def join(self, client: Client) -> None:
+        self.clients.add(client)
+
+    def leave(self, client: Client) -> None:
+        self.clients.discard(client)
+        if not self.clients:
+            self.close()
+
+    def close(self) -> None:
+        self.rooms.hub.unsubscribe(room_name(self.meeting_id), self.listener)
+        if self._timer:
+            self._timer.cancel()
+        self.rooms.rooms.pop(self.meeting_id, None)
+
+    # -- snapshots
+
+    async def snapshot(self) -> Snapshot:
+        """A snapshot read that starts after this call; callers at the same time share it."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        if self._reading is None:
+            self._start_read()
+        return await future
+
+    def _start_read(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        self._reading = asyncio.create_task(self._read(waiting))
+
+    async def _read(self, waiting: list[asyncio.Future]) -> None:
+        try:
+            snap = await run_in_threadpool(_read_snapshot, self.meeting_id)
+        except Exception as exc:
+            for future in waiting:
+                if not future.done():
+                    future.set_exception(exc)
+        else:
+            if self.state is None:
+                self._adopt(snap)
+            for future in waiting:
+                if not future.done():
+                    future.set_result(snap)
+        finally:
+            self._reading = None
+            if self._waiting:
+                self._start_read()
+
+    def _adopt(self, snap: Snapshot) -> None:
+        """Take a snapshot as the room's state (first join, or after a gap)."""
+        self.state = {locale: {"meeting": body["meeting"],
+                               "tallies": {t["item_id"]: t for t in body["tallies"]}}
+                      for locale, body in snap.locales.items()}
+        self.seq = snap.seq
+        self._clear_caches()
+        early, self.early = self.early, []
+        for event in sorted(early, key=lambda e: e["seq"]):
+            self.on_event(event)
+
+    async def _resync(self) -> None:
+        """After a gap the room's own state may miss a change: read the truth and resend
+        every HTML screen (JSON clients saw the gap and reconnect by themselves)."""
+        try:
+            snap = await self.snapshot()
+        except Exception:  # the database is away; the next event or reconnect tries again
+            log.exception("live resync failed for meeting %s", self.meeting_id)
+            return
+        if self.seq is not None and snap.seq < self.seq:
+            return
+        self._adopt(snap)
+        for client in list(self.clients):
+            if client.view and client.synced:
+                client.offer(snap.seq, self.full_html(client, snap=None))
+
+    # -- events
+
+    async def listener(self, event: dict) -> None:
+        self.on_event(event)
+
+    def on_event(self, event: dict) -> None:
+        seq = event["seq"]
+        if self.seq is None:
+            self.early.append(event)
+            return
+        if seq <= self.seq:
+            return
+        if seq == self.seq + 1:
+            self._deliver(event)
+            self._drain()
+            return
+        self.held[seq] = event
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(HOLD_SECONDS, self._release)
+
+    def _drain(self) -> None:
+        while self.seq + 1 in self.held:
+            self._deliver(self.held.pop(self.seq + 1))
+        if not self.held and self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _release(self) -> None:
+        """The missing event did not come in time: deliver what we have, in order."""
+        self._timer = None
+        for seq in sorted(self.held):
+            if seq > self.seq:
+                self._deliver(self.held[seq])
+        self.held.clear()
+        asyncio.get_running_loop().create_task(self._resync())
+
+    def _apply(self, event: dict) -> None:
+        for locale, body in event["locales"].items():
+            st = self.state.setdefault(locale, {"meeting": None, "tallies": {}})
+            if "meeting" in body:
+                st["meeting"] = body["meeting"]
+            if "tallies" in body:
+                st["tallies"] = {t["item_id"]: t for t in body["tallies"]}
+            if "tally" in body:
+                st["tallies"][body["tally"]["item_id"]] = body["tally"]
+        self.seq = event["seq"]
+        self._clear_caches()
+
+    def _clear_caches(self) -> None:
+        self._json.clear()
+        self._frames.clear()
+        self._ballots.clear()
+
+    def _deliver(self, event: dict) -> None:
+        self._apply(event)
+        seq = event["seq"]
+        ballot = event.get("ballot")
+        for client in list(self.clients):
+            if client.view is None:
+                client.offer(seq, self.json_text(event, client.locale))
+                continue
+            own = bool(ballot and client.user_id == ballot["voter_id"])
+            if own:
+                client.votes[ballot["item_id"]] = ballot["choice"]
+            if client.synced:
+                client.offer(seq, self.frame(client.view, client.locale)
+                             + self.personal(client, quiet=own and ballot["choice"] is None))
+            else:
+                client.offer(seq, self.frame(client.view, client.locale))
+
+    # -- rendering, once per event per locale (and per ballot-box variant)
+
+    def json_text(self, event: dict, locale: str) -> str:
+        if locale not in self._json:
+            body = event["locales"].get(locale) or next(iter(event["locales"].values()))
+            self._json[locale] = dumps({"type": event["type"], "seq": event["seq"], **body})
+        return self._json[locale]
+
+    def frame(self, view: str, locale: str) -> str:
+        key = (view, locale)
+        if key not in self._frames:
+            from meetingroom.meetings import screens
+
+            st = self.state[locale]
+            self._frames[key] = screens.frames(view, locale, st["meeting"], st["tallies"])
+        return self._frames[key]
+
+    def personal(self, client: Client, *, quiet: bool = False) -> str:
+        """The ballot box of a member's phone, when it changes. After his own secret ballot it
+        stays as his vote's reply left it (that reply showed his choice; nothing stores it)."""
+        if client.view != "vote":
+            return ""
+        from meetingroom.meetings import screens
+
+        st = self.state[client.locale]
+        variant = screens.ballot_variant(st["meeting"], client.user_id, client.votes)
+        if variant == client.variant:
+            return ""
+        client.variant = variant
+        if quiet:
+            return ""
+        key = (client.locale, variant)
+        if key not in self._ballots:
+            self._ballots[key] = screens.ballot_fragment(client.locale, variant, st["meeting"],
+                                                         st["tallies"])
+        return self._ballots[key]
+
+    def full_html(self, client: Client, snap: Snapshot | None) -> str:
+        """Every fragment of the client's view: what a (re)connecting screen gets first."""
+        from meetingroom.meetings import screens
+
+        if snap is not None:
+            body = snap.locales[client.locale]
+            meeting, tallies = body["meeting"], {t["item_id"]: t for t in body["tallies"]}
+        else:
+            st = self.state[client.locale]
+            meeting, tallies = st["meeting"], st["tallies"]
+        html = screens.frames(client.view, client.locale, meeting, tallies)
+        if client.view == "vote":
+            client.variant = screens.ballot_variant(meeting, client.user_id, client.votes)
+            html += screens.ballot_fragment(client.locale, client.variant, meeting, tallies)
+        return html
+
+
+class Rooms:
+    """This worker's rooms, one per meeting that has sockets."""
+
+    def __init__(self, hub) -> None:
+        self.hub = hub
+        self.rooms: dict[int, Room] = {}
+
+    def room(self, meeting_id: int) -> Room:
+        if meeting_id not in self.rooms:
+            self.rooms[meeting_id] = Room(self, meeting_id)
+        return self.rooms[meeting_id]
+
+
+def rooms_of(app) -> Rooms:
+    rooms = getattr(app.state, "meeting_rooms", None)
+    if rooms is None or rooms.hub is not app.state.hub:
+        rooms = app.state.meeting_rooms = Rooms(app.state.hub)
+    return rooms
+
+
+# --------------------------------------------------------------------------------- sockets
+
+
+@dataclass
+class Admission:
+    user_id: int | None
+    votes: dict[int, str | None]
+
+
+def _user_id(ws: WebSocket) -> int | None:
+    """Like any request: `?token=` (non-browser clients), else the session cookie."""
+    token = ws.query_params.get("token")
+    if token:
+        return read_token(token)
+    uid = (ws.scope.get("session") or {}).get("uid")
+    return uid if isinstance(uid, int) else None
+
+
+def _admit(meeting_id: int, uid: int | None, view: str | None) -> Admission | int:
+    """May this person watch this meeting (and this view)? A close code when not."""
+    from meetingroom.community.service import default_community
+    from meetingroom.meetings import service
+    from meetingroom.models import Meeting, User
+
+    with contextlib.contextmanager(db.session_scope)(write=False) as session:
+        user = session.get(User, uid) if uid is not None else None
+        if user is not None and not user.is_active:
+            user = None
+        community_id = user.community_id if user else default_community(session).id
+        meeting = session.get(Meeting, meeting_id)
+        if meeting is None or meeting.community_id != community_id:
+            return CLOSE_NOT_FOUND
+        if view == "console" and not (user and user.is_secretary):
+            return CLOSE_NOT_ALLOWED
+        if view == "vote" and user is None:
+            return CLOSE_NOT_ALLOWED
+        votes = {}
+        if view == "vote":
+            votes = service.my_votes(session, meeting_id=meeting_id, user_id=user.id).choices
+        return Admission(user.id if user else None, votes)
+
+
+async def _refuse(ws: WebSocket, code: int) -> None:
+    # Closing before accepting answers the handshake with HTTP 403.
+    await ws.close(code=code)
+
+
+async def _serve(ws: WebSocket, meeting_id: int, view: str | None) -> None:
+    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), ws.url.scheme):
+        await _refuse(ws, CLOSE_NOT_ALLOWED)
+        return
+    if view is not None:
+        from meetingroom.meetings.screens import VIEWS
+
+        if view not in VIEWS:
+            await _refuse(ws, CLOSE_NOT_ALLOWED)
+            return
+    admitted = await run_in_threadpool(_admit, meeting_id, _user_id(ws), view)
+    if isinstance(admitted, int):
+        await _refuse(ws, admitted)
+        return
+    await ws.accept()
+    locale = i18n.get_locale()
+    client = Client(ws, locale, view=view, user_id=admitted.user_id, votes=admitted.votes,
+                    limit=JSON_QUEUE if view is None else HTML_QUEUE)
+    room = rooms_of(ws.app).room(meeting_id)
+    room.join(client)  # queue events from now on, before the snapshot is read
+    tasks: list[asyncio.Task] = []
+    try:
+        snap = await room.snapshot()
+        if view is None:
+            body = snap.locales[locale]
+            await ws.send_text(dumps({"type": "snapshot", "seq": snap.seq, **body}))
+        else:
+            await ws.send_text(room.full_html(client, snap))
+        client.since = snap.seq
+        if view == "vote" and room.state is not None and room.seq is not None \
+                and room.seq > snap.seq:
+            # Events queued while we read carry only shared fragments: follow them with the
+            # ballot box as the newest state has it.
+            client.offer(room.seq, room.personal(client))
+        tasks = [asyncio.create_task(client.write()), asyncio.create_task(_read_until_closed(ws)),
+                 asyncio.create_task(client.gone.wait())]
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if client.dropped:
+            log.info("live: dropped a slow socket on meeting %s", meeting_id)
+            with contextlib.suppress(Exception):
+                await ws.close(code=CLOSE_TOO_SLOW)
+    except Exception:
+        log.debug("live socket ended", exc_info=True)
+    finally:
+        for task in tasks:
+            task.cancel()
+        room.leave(client)
+        if ws.application_state == WebSocketState.CONNECTED and \
+                ws.client_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await ws.close(code=1001)
+
+
+async def _read_until_closed(ws: WebSocket) -> None:
+    """The feed is read-only: whatever a client sends is ignored, never acted on."""
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+
+
+@ws_router.websocket("/api/v1/meetings/{meeting_id}/live")
+async def live_feed(websocket: WebSocket, meeting_id: int):
+    """JSON: a snapshot, then every change with its seq (CONTRACT.md "Live feed")."""
+    await _serve(websocket, meeting_id, None)
+
+
+@ws_router.websocket("/meetings/{meeting_id}/live.html")
+async def live_html(websocket: WebSocket, meeting_id: int):
+    """HTML fragments for htmx's hx-ws: all of a view's fragments on (re)connect, then the
+    changed screen after every event."""
+    await _serve(websocket, meeting_id, websocket.query_params.get("view", "projector"))

@@ -1,0 +1,130 @@
+"""The live screens' HTML: the projector, the console and the member's phone page.
+
+A screen is a set of fragments, each an element with an id (`_projector_frames.html`, …). The
+full page includes the same fragments; the HTML live socket sends them again, marked
+`hx-swap-oob="outerMorph"`, whenever the meeting changes, so htmx morphs them in place (the
+tally bars keep their element and animate only their width). Fragments depend only on the
+meeting and tally objects (state.py) and the locale, never on who watches, so each is rendered
+once per event per locale. The one personal piece, the ballot box on a member's phone, comes in
+a handful of variants, each rendered once per event too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from meetingroom import i18n
+from meetingroom.labels import N_
+from meetingroom.settings import get_settings
+from meetingroom.templating import env
+
+VIEWS = ("projector", "console", "vote")
+CHOICES = ("agree", "oppose", "abstain")
+MEETING_STATUSES = {"scheduled": N_("Scheduled"), "open": N_("In session"),
+                    "closed": N_("Closed")}
+# Suggestions for an observer's role (R6.2); the secretary may type any other.
+OBSERVER_ROLES = (N_("Community party committee"), N_("Head of a unit in the area"),
+                  N_("Community police officer"), N_("Party member representative"),
+                  N_("Resident representative"))
+
+
+def when(value: str | datetime | None) -> str:
+    """A meeting's time in local time, the way people write it in the UI's language."""
+    if value is None:
+        return ""
+    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
+    dt = dt.astimezone(ZoneInfo(get_settings().timezone))
+    if i18n.get_locale() == "zh_CN":
+        return f"{dt.year}年{dt.month}月{dt.day}日 {dt:%H:%M}"
+    return f"{dt.day} {dt:%b %Y, %H:%M}"
+
+
+def board(meeting: dict, tallies: dict[int, dict]) -> dict:
+    """What the screens derive from the two objects: the current item, its place on the
+    agenda ("2/4"), its tally and the bars' widths (share of the members present)."""
+    agenda = meeting["agenda"]
+    current = next((a for a in agenda if a["id"] == meeting.get("current_item_id")), None)
+    tally = tallies.get(current["id"]) if current else None
+    bars = []
+    if tally:
+        base = max(tally["eligible"], tally["cast"], 1)
+        for choice in CHOICES:
+            count = tally[choice]
+            bars.append({"choice": choice, "count": count,
+                         "pct": 0 if count is None else round(100 * count / base, 1)})
+    return {
+        "current": current,
+        "index": agenda.index(current) + 1 if current else 0,
+        "total": len(agenda),
+        "tally": tally,
+        "bars": bars,
+        "hidden": bool(tally and tally["agree"] is None),
+    }
+
+
+def not_voted_names(meeting: dict, tally: dict | None) -> list[str] | None:
+    """Open ballot: the members present who have not voted yet; None for a secret ballot,
+    where only the number is shown (R7.6)."""
+    if not tally or tally.get("voted_ids") is None:
+        return None
+    voted = set(tally["voted_ids"])
+    return [m["name"] for m in meeting["members"] if m["present"] and m["id"] not in voted]
+
+
+def context(meeting: dict, tallies: dict[int, dict], **extra) -> dict:
+    from meetingroom import labels
+
+    b = board(meeting, tallies)
+    return {"m": meeting, "tallies": tallies, "b": b, "labels": labels, "when": when,
+            "meeting_statuses": MEETING_STATUSES, "observer_roles": OBSERVER_ROLES,
+            "not_voted": not_voted_names(meeting, b["tally"]), **extra}
+
+
+def render(template: str, locale: str, meeting: dict, tallies: dict[int, dict], **extra) -> str:
+    """Render outside a request (the live socket), in the given locale."""
+    token = i18n.set_locale(locale)
+    try:
+        ctx = context(meeting, tallies, locale=locale, csrf_token=None, **extra)
+        return env.get_template(template).render(**ctx)
+    finally:
+        i18n._locale.reset(token)
+
+
+def frames(view: str, locale: str, meeting: dict, tallies: dict[int, dict]) -> str:
+    """Every shared fragment of a view, for the socket (out-of-band swaps)."""
+    return render(f"meetings/_{view}_frames.html", locale, meeting, tallies, oob=True)
+
+
+# --------------------------------------------------------------------- the personal ballot box
+
+
+def ballot_variant(meeting: dict, user_id: int | None, votes: dict[int, str | None]) -> tuple:
+    """Which ballot box a person sees: nothing to vote on, the three buttons, "you voted",
+    "check in first", or "members only". `votes` maps item id → his choice (None if secret)."""
+    item_id = meeting.get("open_item_id")
+    if meeting["status"] != "open" or item_id is None:
+        return ("idle",)
+    if item_id in votes:
+        return ("voted", item_id, votes[item_id])
+    member = next((x for x in meeting["members"] if x["id"] == user_id), None)
+    if member is None:
+        return ("not_member", item_id)
+    if not member["present"]:
+        return ("absent", item_id)
+    return ("can_vote", item_id)
+
+
+def ballot_box(variant: tuple, meeting: dict) -> dict:
+    """The ballot template's context for a variant."""
+    item = None
+    if len(variant) > 1:
+        item = next((a for a in meeting["agenda"] if a["id"] == variant[1]), None)
+    return {"state": variant[0], "item": item,
+            "choice": variant[2] if len(variant) > 2 else None,
+            "secret": bool(item and item["method"] == "secret")}
+
+
+def ballot_fragment(locale: str, variant: tuple, meeting: dict, tallies: dict[int, dict]) -> str:
+    return render("meetings/_ballot.html", locale, meeting, tallies, oob=True,
+                  box=ballot_box(variant, meeting))

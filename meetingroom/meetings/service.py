@@ -1,0 +1,714 @@
+"""Step 3 (大党委会议决议): meetings, agenda, attendance against the quorum, votes (R6, R7).
+
+Every change to a meeting follows one pattern:
+
+1. lock the meeting row (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's writing transactions
+   are serialised by `BEGIN IMMEDIATE`), so changes of one meeting happen one at a time;
+2. check, in that locked state, that the change is allowed (rules.py decides);
+3. write, bump `Meeting.seq` with one atomic `UPDATE … SET seq = seq + 1 RETURNING seq`, add
+   the hash-chain entry and the audit row;
+4. build the live event from the new state (state.py) and publish it after commit.
+
+A refused change raises before anything is written, so the session dependency rolls back and
+`seq` never moves without an event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, func, select
+
+from meetingroom import audit
+from meetingroom.auth.service import require_secretary
+from meetingroom.errors import Conflict, Forbidden, Invalid, NotFound
+from meetingroom.i18n import get_locale
+from meetingroom.meetings import chain, live, rules, state
+from meetingroom.models import (
+    AgendaItem,
+    Attendance,
+    Ballot,
+    Community,
+    Meeting,
+    Observer,
+    Proposal,
+    Resolution,
+    User,
+    VoteCast,
+    utcnow,
+)
+from meetingroom.settings import LOCALES, get_settings
+
+KINDS = ("work", "joint")
+CHOICES = ("agree", "oppose", "abstain")
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+def get_meeting(session: Session, *, community_id: int, meeting_id: int) -> Meeting:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or meeting.community_id != community_id:
+        raise NotFound("No such meeting.")
+    return meeting
+
+
+def get_item(session: Session, *, community_id: int, item_id: int) -> AgendaItem:
+    item = session.get(AgendaItem, item_id)
+    if item is None or item.community_id != community_id:
+        raise NotFound("No such agenda item.")
+    return item
+
+
+def meeting_state(session: Session, *, community_id: int, meeting_id: int) -> state.MeetingState:
+    """The meeting as every screen shows it (state.meeting_data builds the API object)."""
+    get_meeting(session, community_id=community_id, meeting_id=meeting_id)
+    return state.load(session, meeting_id)
+
+
+def list_meetings(session: Session, *, community_id: int, limit: int = 20, offset: int = 0,
+                  status: str | None = None) -> tuple[list[Meeting], int]:
+    """Meetings, newest first (upcoming ones included), paginated."""
+    where = [Meeting.community_id == community_id]
+    if status:
+        where.append(Meeting.status == status)
+    total = session.exec(select(func.count()).select_from(Meeting).where(*where)).one()
+    rows = session.exec(select(Meeting).where(*where)
+                        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+                        .limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def upcoming_meetings(session: Session, *, community_id: int, limit: int = 10) -> list[Meeting]:
+    """Meetings not yet closed, soonest first: what members look for."""
+    return list(session.exec(select(Meeting).where(
+        Meeting.community_id == community_id, Meeting.status != "closed")
+        .order_by(Meeting.starts_at, Meeting.id).limit(limit)).all())
+
+
+def open_proposals(session: Session, *, community_id: int) -> list[Proposal]:
+    """Proposals waiting for an agenda (status open), oldest first."""
+    return list(session.exec(select(Proposal).where(
+        Proposal.community_id == community_id, Proposal.status == "open")
+        .order_by(Proposal.created_at, Proposal.id)).all())
+
+
+@dataclass
+class MyVotes:
+    """What one member did in a meeting: his choice on open ballots, `None` on secret ones
+    (the choice is not stored anywhere, R7.6)."""
+
+    choices: dict[int, str | None]
+
+
+def my_votes(session: Session, *, meeting_id: int, user_id: int) -> MyVotes:
+    item_ids = select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id)
+    voted = session.exec(select(VoteCast.item_id).where(
+        VoteCast.voter_id == user_id, VoteCast.item_id.in_(item_ids))).all()
+    named = dict(session.exec(select(Ballot.item_id, Ballot.choice).where(
+        Ballot.voter_id == user_id, Ballot.item_id.in_(item_ids))).all())
+    return MyVotes({item_id: named.get(item_id) for item_id in voted})
+
+
+# ------------------------------------------------------------------------- shared internals
+
+
+def _lock(session: Session, actor: User, meeting_id: int) -> Meeting:
+    """Lock the meeting row for this change and return it fresh (see the module docstring)."""
+    meeting = session.exec(select(Meeting).where(Meeting.id == meeting_id).with_for_update()
+                           .execution_options(populate_existing=True)).first()
+    if meeting is None or meeting.community_id != actor.community_id:
+        raise NotFound("No such meeting.")
+    return meeting
+
+
+def _lock_item(session: Session, actor: User, item_id: int) -> tuple[Meeting, AgendaItem]:
+    item = get_item(session, community_id=actor.community_id, item_id=item_id)
+    meeting = _lock(session, actor, item.meeting_id)
+    session.refresh(item)
+    return meeting, item
+
+
+def _bump(session: Session, meeting: Meeting) -> int:
+    """The meeting's next seq, assigned in this transaction (CONTRACT live feed)."""
+    seq = session.execute(sa.update(Meeting).where(Meeting.id == meeting.id)
+                          .values(seq=Meeting.seq + 1).returning(Meeting.seq)
+                          .execution_options(synchronize_session=False)).scalar_one()
+    set_committed_value(meeting, "seq", seq)
+    return seq
+
+
+def _emit(session: Session, meeting: Meeting, seq: int, kind: str, *, item_id: int | None = None,
+          meeting_too: bool = True, tallies: bool = False, ballot: dict | None = None) -> None:
+    """Build the event from the state as this transaction leaves it; publish after commit."""
+    session.flush()
+    st = state.load(session, meeting.id)
+    locales = {}
+    for locale in LOCALES:
+        body: dict = {}
+        if meeting_too:
+            body["meeting"] = state.meeting_data(st, locale)
+        if item_id is not None:
+            body["tally"] = state.tally_data(st, item_id, locale)
+        if tallies:
+            body["tallies"] = state.tallies_data(st, locale)
+        locales[locale] = body
+    event = {"type": kind, "seq": seq, "meeting_id": meeting.id, "locales": locales}
+    if ballot is not None:
+        event["ballot"] = ballot  # internal: lets the voter's own page know; never sent as JSON
+    live.publish_after_commit(session, meeting.id, event)
+
+
+def _record(session: Session, actor: User, action: str, entity: str, entity_id: int | None,
+            **detail) -> None:
+    audit.record(session, community_id=actor.community_id, actor_id=actor.id, action=action,
+                 entity=entity, entity_id=entity_id, **detail)
+
+
+def _present_ids(session: Session, meeting: Meeting) -> set[int]:
+    """Seated members checked in now (only seated members count, R7)."""
+    return set(session.exec(select(Attendance.user_id).join(User, User.id == Attendance.user_id)
+                            .where(Attendance.meeting_id == meeting.id, Attendance.present,
+                                   User.seat.is_not(None), User.is_active)).all())
+
+
+def _seated_now(session: Session, community_id: int) -> int:
+    from meetingroom.community.service import seated_count
+
+    return seated_count(session, community_id)
+
+
+def _seated(session: Session, meeting: Meeting) -> int:
+    """S: frozen when the meeting opened; the live count before."""
+    if meeting.seated_at_open is not None:
+        return meeting.seated_at_open
+    return _seated_now(session, meeting.community_id)
+
+
+def _items(session: Session, meeting: Meeting) -> list[AgendaItem]:
+    return list(session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+                             .order_by(AgendaItem.position, AgendaItem.id)
+                             .execution_options(populate_existing=True)).all())
+
+
+def _open_item(session: Session, meeting: Meeting) -> AgendaItem | None:
+    return next((i for i in _items(session, meeting) if i.vote_status == "open"), None)
+
+
+def _adoption(session: Session, meeting: Meeting) -> tuple[rules.AdoptionRule,
+                                                          rules.AdoptionBase]:
+    community = session.get(Community, meeting.community_id)
+    return rules.AdoptionRule(community.adoption_rule), rules.AdoptionBase(community.adoption_base)
+
+
+def _quorum_conflict(seated: int, present: int, *, opening: bool) -> Conflict:
+    rule_text = rules.quorum_sentence(seated, present, get_locale())
+    if opening:
+        return Conflict("A work meeting cannot open below quorum. {rule_text}", rule="R7.1",
+                        rule_text=rule_text)
+    return Conflict("No new vote can open until the quorum is back. {rule_text}", rule="R7.1",
+                    rule_text=rule_text)
+
+
+def _proposals_for_agenda(session: Session, actor: User, proposal_ids: list[int], *,
+                          urgent_only: bool = False) -> list[Proposal]:
+    seen, proposals = set(), []
+    for pid in proposal_ids:
+        if pid in seen:
+            continue
+        seen.add(pid)
+        proposal = session.get(Proposal, pid)
+        if proposal is None or proposal.community_id != actor.community_id:
+            raise Invalid("Proposal {id} does not exist.", field="proposal_ids", id=pid)
+        if proposal.status != "open":
+            raise Invalid("Proposal “{title}” is not waiting for an agenda.",
+                          field="proposal_ids", title=proposal.title)
+        if urgent_only and proposal.principle != "urgent":
+            raise Conflict("Only an urgent proposal can join a meeting that is already open.",
+                           rule="R4.3")
+        proposals.append(proposal)
+    return proposals
+
+
+def _require_scheduled(meeting: Meeting) -> None:
+    if meeting.status != "scheduled":
+        raise Conflict("The agenda can only be changed before the meeting opens.")
+
+
+# ------------------------------------------------------------------------------ scheduling
+
+
+def _check_meeting_fields(kind: str, title: str, starts_at: datetime, location: str):
+    if kind not in KINDS:
+        raise Invalid("Choose a work meeting or a joint meeting.", field="kind")
+    title = (title or "").strip()
+    if not title:
+        raise Invalid("Enter a title.", field="title")
+    if len(title) > 100:
+        raise Invalid("The title may have at most {n} characters.", field="title", n=100)
+    if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
+        raise Invalid("Enter the date and time with a time zone.", field="starts_at")
+    location = (location or "").strip()
+    if len(location) > 100:
+        raise Invalid("The place may have at most {n} characters.", field="location", n=100)
+    return title, location
+
+
+def schedule_meeting(session: Session, *, actor: User, kind: str, title: str,
+                     starts_at: datetime, location: str = "",
+                     proposal_ids: list[int] | None = None) -> Meeting:
+    """The secretary schedules a work or joint meeting (R6) with an agenda of open proposals."""
+    require_secretary(actor)
+    title, location = _check_meeting_fields(kind, title, starts_at, location)
+    proposals = _proposals_for_agenda(session, actor, proposal_ids or [])
+    meeting = Meeting(community_id=actor.community_id, kind=kind, title=title,
+                      starts_at=starts_at.astimezone(UTC), location=location,
+                      created_by_id=actor.id)
+    session.add(meeting)
+    session.flush()
+    for position, proposal in enumerate(proposals, start=1):
+        session.add(AgendaItem(community_id=actor.community_id, meeting_id=meeting.id,
+                               proposal_id=proposal.id, position=position))
+        proposal.status = "on_agenda"
+        session.add(proposal)
+    session.flush()
+    _record(session, actor, "meeting.schedule", "meeting", meeting.id, kind=kind, title=title,
+            starts_at=starts_at.isoformat(), proposal_ids=[p.id for p in proposals])
+    return meeting
+
+
+def add_agenda_item(session: Session, *, actor: User, meeting_id: int,
+                    proposal_id: int) -> AgendaItem:
+    """The secretary adds an open proposal to the agenda: before the meeting opens, or, for an
+    urgent proposal (R4.3 急事共商), while it is open."""
+    require_secretary(actor)
+    meeting = _lock(session, actor, meeting_id)
+    if meeting.status == "closed":
+        raise Conflict("The meeting is closed.")
+    [proposal] = _proposals_for_agenda(session, actor, [proposal_id],
+                                       urgent_only=meeting.status == "open")
+    last = session.exec(select(func.max(AgendaItem.position))
+                        .where(AgendaItem.meeting_id == meeting.id)).one() or 0
+    item = AgendaItem(community_id=actor.community_id, meeting_id=meeting.id,
+                      proposal_id=proposal.id, position=last + 1)
+    session.add(item)
+    proposal.status = "on_agenda"
+    session.add(proposal)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("This proposal is already on the agenda.") from None
+    seq = _bump(session, meeting)
+    _record(session, actor, "agenda.add", "agenda_item", item.id, meeting_id=meeting.id,
+            proposal_id=proposal.id)
+    _emit(session, meeting, seq, "meeting", tallies=True)
+    return item
+
+
+def remove_agenda_item(session: Session, *, actor: User, meeting_id: int, item_id: int) -> None:
+    """The secretary takes an item off the agenda before the meeting opens; its proposal
+    waits for another agenda."""
+    require_secretary(actor)
+    meeting = _lock(session, actor, meeting_id)
+    _require_scheduled(meeting)
+    item = session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        raise NotFound("No such agenda item.")
+    proposal = session.get(Proposal, item.proposal_id)
+    proposal.status = "open"
+    session.add(proposal)
+    session.delete(item)
+    session.flush()
+    for position, other in enumerate(_items(session, meeting), start=1):
+        other.position = position
+        session.add(other)
+    seq = _bump(session, meeting)
+    _record(session, actor, "agenda.remove", "agenda_item", item_id, meeting_id=meeting.id,
+            proposal_id=proposal.id)
+    _emit(session, meeting, seq, "meeting", tallies=True)
+
+
+def reorder_agenda(session: Session, *, actor: User, meeting_id: int,
+                   item_ids: list[int]) -> None:
+    """The secretary puts the agenda in a new order (every item exactly once)."""
+    require_secretary(actor)
+    meeting = _lock(session, actor, meeting_id)
+    _require_scheduled(meeting)
+    items = {i.id: i for i in _items(session, meeting)}
+    if sorted(item_ids) != sorted(items):
+        raise Invalid("List every agenda item exactly once.", field="item_ids")
+    for position, item_id in enumerate(item_ids, start=1):
+        items[item_id].position = position
+        session.add(items[item_id])
+    seq = _bump(session, meeting)
+    _record(session, actor, "agenda.reorder", "meeting", meeting.id, item_ids=item_ids)
+    _emit(session, meeting, seq, "meeting", tallies=True)
+
+
+def move_agenda_item(session: Session, *, actor: User, meeting_id: int, item_id: int,
+                     offset: int) -> None:
+    """One step up (-1) or down (+1): the page's form of `reorder_agenda`."""
+    ids = [i.id for i in _items(session, get_meeting(
+        session, community_id=actor.community_id, meeting_id=meeting_id))]
+    if item_id not in ids:
+        raise NotFound("No such agenda item.")
+    at = ids.index(item_id)
+    to = min(max(at + offset, 0), len(ids) - 1)
+    ids.insert(to, ids.pop(at))
+    reorder_agenda(session, actor=actor, meeting_id=meeting_id, item_ids=ids)
+
+
+# ------------------------------------------------------------------------- opening, closing
+
+
+@dataclass
+class Opened:
+    meeting: Meeting
+    warning: str | None  # "R7.2" when a joint meeting opened without two thirds present
+
+
+def open_meeting(session: Session, *, actor: User, meeting_id: int) -> Opened:
+    """The secretary opens the meeting: a work meeting needs P ≥ ⅔S (R7.1); a joint meeting
+    opens anyway, with a warning (R7.2). S is frozen now (R7)."""
+    require_secretary(actor)
+    meeting = _lock(session, actor, meeting_id)
+    if meeting.status != "scheduled":
+        raise Conflict("The meeting is already open or closed.")
+    seated = _seated_now(session, meeting.community_id)
+    present = len(_present_ids(session, meeting))
+    allowed, rule = rules.may_open_meeting(rules.MeetingKind(meeting.kind), seated, present)
+    if not allowed:
+        raise _quorum_conflict(seated, present, opening=True)
+    meeting.status = "open"
+    meeting.seated_at_open = seated
+    meeting.opened_at = utcnow()
+    session.add(meeting)
+    seq = _bump(session, meeting)
+    _record(session, actor, "meeting.open", "meeting", meeting.id, seated=seated,
+            present=present, warning=rule)
+    _emit(session, meeting, seq, "meeting", tallies=True)
+    return Opened(meeting, rule)
+
+
+def close_meeting(session: Session, *, actor: User, meeting_id: int) -> Meeting:
+    """The secretary closes the meeting (never while a vote is open). Items never voted on
+    stay in the record as not voted; their proposals wait for another agenda."""
+    require_secretary(actor)
+    meeting = _lock(session, actor, meeting_id)
+    if meeting.status != "open":
+        raise Conflict("Only an open meeting can be closed.")
+    items = _items(session, meeting)
+    if any(i.vote_status == "open" for i in items):
+        raise Conflict("A vote is still open. Close the vote before closing the meeting.")
+    for item in items:
+        if item.vote_status == "pending":
+            proposal = session.get(Proposal, item.proposal_id)
+            proposal.status = "open"
+            session.add(proposal)
+    meeting.status = "closed"
+    meeting.closed_at = utcnow()
+    session.add(meeting)
+    seq = _bump(session, meeting)
+    _record(session, actor, "meeting.close", "meeting", meeting.id)
+    _emit(session, meeting, seq, "meeting", tallies=True)
+    return meeting
+
+
+def convene_meeting(session: Session, *, actor: User, proposal_id: int, kind: str = "work",
+                    title: str = "", location: str = "") -> Meeting:
+    """R4.3 急事共商: an urgent proposal goes to a meeting called at once — scheduled for now
+    and opened straight away where the rules allow (a joint meeting always; a work meeting when
+    two thirds have checked in, which for a meeting just called is usually not yet: the
+    console then opens it as members arrive)."""
+    require_secretary(actor)
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.community_id != actor.community_id:
+        raise NotFound("No such proposal.")
+    if proposal.principle != "urgent":
+        raise Conflict("Only an urgent proposal can be put to a meeting called at once.",
+                       rule="R4.3")
+    meeting = schedule_meeting(session, actor=actor, kind=kind,
+                               title=(title or "").strip() or proposal.title[:100],
+                               starts_at=utcnow(), location=location, proposal_ids=[proposal_id])
+    seated = _seated_now(session, meeting.community_id)
+    allowed, _ = rules.may_open_meeting(rules.MeetingKind(kind), seated, 0)
+    if allowed:
+        open_meeting(session, actor=actor, meeting_id=meeting.id)
+    return meeting
+
+
+# ------------------------------------------------------------------------------ attendance
+
+
+def check_in(session: Session, *, actor: User, meeting_id: int,
+             user_id: int | None = None) -> Meeting:
+    """A seated member checks himself in, or the secretary marks one present (R7)."""
+    meeting = _lock(session, actor, meeting_id)
+    person = _attendee(session, actor, user_id)
+    if meeting.status == "closed":
+        raise Conflict("The meeting is closed.")
+    row = session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id,
+                                                Attendance.user_id == person.id)).first()
+    if row is not None and row.present:
+        return meeting  # already here: nothing changes, no event
+    now = utcnow()
+    open_item = _open_item(session, meeting)
+    if open_item is not None and not _counted_for(row, open_item):
+        # P for an item is every seated member present at some moment while its vote is open:
+        # he may vote (R7.5), so he counts towards the base (R7.2–R7.4) like everyone else.
+        session.execute(sa.update(AgendaItem).where(AgendaItem.id == open_item.id)
+                        .values(present_at_open=AgendaItem.present_at_open + 1)
+                        .execution_options(synchronize_session=False))
+    if row is None:
+        row = Attendance(meeting_id=meeting.id, user_id=person.id, checked_in_at=now,
+                         marked_by_id=actor.id if actor.id != person.id else None)
+    else:
+        row.present, row.checked_in_at, row.left_at = True, now, None
+        row.marked_by_id = actor.id if actor.id != person.id else None
+    session.add(row)
+    session.flush()
+    seq = _bump(session, meeting)
+    _record(session, actor, "attendance.check_in", "meeting", meeting.id, user_id=person.id)
+    _emit(session, meeting, seq, "attendance", tallies=True)
+    return meeting
+
+
+def _counted_for(row: Attendance | None, item: AgendaItem) -> bool:
+    """Was this member already counted in the item's P? Yes if he was present at some moment
+    since its vote opened, i.e. he left after it opened (he is not present now)."""
+    if row is None or row.left_at is None or item.opened_at is None:
+        return False
+    return state.aware(row.left_at) > state.aware(item.opened_at)
+
+
+def leave(session: Session, *, actor: User, meeting_id: int,
+          user_id: int | None = None) -> Meeting:
+    """A member leaves the meeting, or the secretary marks him absent. He stays counted in the
+    P of a vote open now (his silence is not agreement), but cannot vote until he is back."""
+    meeting = _lock(session, actor, meeting_id)
+    person = _attendee(session, actor, user_id, leaving=True)
+    if meeting.status == "closed":
+        raise Conflict("The meeting is closed.")
+    row = session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id,
+                                                Attendance.user_id == person.id)).first()
+    if row is None or not row.present:
+        return meeting
+    row.present, row.left_at = False, utcnow()
+    session.add(row)
+    seq = _bump(session, meeting)
+    _record(session, actor, "attendance.leave", "meeting", meeting.id, user_id=person.id)
+    _emit(session, meeting, seq, "attendance", tallies=True)
+    return meeting
+
+
+def _attendee(session: Session, actor: User, user_id: int | None, leaving: bool = False) -> User:
+    if user_id is None or user_id == actor.id:
+        if actor.seat is None and not leaving:
+            raise Forbidden("Only seated committee members check in; observers are recorded "
+                            "by the secretary.", rule="R7.5")
+        return actor
+    require_secretary(actor)
+    person = session.get(User, user_id)
+    if person is None or person.community_id != actor.community_id:
+        raise NotFound("No such person.")
+    if person.seat is None and not leaving:
+        raise Invalid("{name} holds no committee seat; only seated members count towards the "
+                      "quorum.", field="user_id", rule="R7.5", name=person.name)
+    return person
+
+
+def add_observer(session: Session, *, actor: User, meeting_id: int, name: str,
+                 role: str) -> Observer:
+    """The secretary records an observer (列席) at a joint meeting; observers never vote
+    (R6.2), and a work meeting has none (R6.1)."""
+    require_secretary(actor)
+    meeting = _lock(session, actor, meeting_id)
+    name, role = (name or "").strip(), (role or "").strip()
+    if not name:
+        raise Invalid("Enter the observer's name.", field="name")
+    if len(name) > 50:
+        raise Invalid("The name may have at most {n} characters.", field="name", n=50)
+    if not role or len(role) > 50:
+        raise Invalid("Enter the observer's role (at most {n} characters).", field="role", n=50)
+    if meeting.kind != "joint":
+        raise Conflict("Only committee members attend a work meeting; observers attend joint "
+                       "meetings.", rule="R6.1")
+    if meeting.status == "closed":
+        raise Conflict("The meeting is closed.")
+    observer = Observer(meeting_id=meeting.id, name=name, role=role)
+    session.add(observer)
+    session.flush()
+    seq = _bump(session, meeting)
+    _record(session, actor, "observer.add", "meeting", meeting.id, observer_id=observer.id,
+            name=name, role=role)
+    _emit(session, meeting, seq, "meeting")
+    return observer
+
+
+# ---------------------------------------------------------------------------------- voting
+
+
+def _check_vote_may_open(session: Session, meeting: Meeting, item: AgendaItem,
+                         present: int) -> int:
+    if meeting.status != "open":
+        raise Conflict("The meeting is not open.")
+    if item.vote_status == "open":
+        raise Conflict("The vote on this item is already open.")
+    if item.vote_status != "pending":
+        raise Conflict("This item has already been voted on.")
+    if _open_item(session, meeting) is not None:
+        raise Conflict("Another vote is open. Close it first.")
+    seated = _seated(session, meeting)
+    if not rules.may_open_vote(rules.MeetingKind(meeting.kind), seated, present):
+        raise _quorum_conflict(seated, present, opening=False)
+    return seated
+
+
+def open_vote(session: Session, *, actor: User, item_id: int, secret: bool = False) -> AgendaItem:
+    """The secretary opens the vote on an item: open ballot (记名) by default, or secret
+    (无记名, R7.6). Refused while the meeting is not open, another vote is open, or a work
+    meeting has lost its quorum (R7.1)."""
+    require_secretary(actor)
+    meeting, item = _lock_item(session, actor, item_id)
+    present = len(_present_ids(session, meeting))
+    seated = _check_vote_may_open(session, meeting, item, present)
+    item.vote_status = "open"
+    item.method = "secret" if secret else "ballot"
+    item.present_at_open, item.seated_at_open = present, seated
+    item.opened_at = utcnow()
+    session.add(item)
+    seq = _bump(session, meeting)
+    chain.append(session, meeting_id=meeting.id, payload={
+        "type": "vote_opened", "item_id": item.id, "secret": secret, "present": present,
+        "seated": seated})
+    _record(session, actor, "vote.open", "agenda_item", item.id, meeting_id=meeting.id,
+            secret=secret, present=present, seated=seated)
+    _emit(session, meeting, seq, "vote_opened", item_id=item.id)
+    return item
+
+
+def cast_ballot(session: Session, *, actor: User, item_id: int, choice: str) -> AgendaItem:
+    """A seated member who is present casts his ballot: once, final (R7.5). "Once" is the
+    database's unique (item, voter) constraint; the count is an atomic `+ 1`. A secret ballot
+    (R7.6) records that he voted and adds to the count, nothing that links him to the choice."""
+    if choice not in CHOICES:
+        raise Invalid("Choose agree, oppose or abstain.", field="choice")
+    meeting, item = _lock_item(session, actor, item_id)
+    if actor.seat is None:
+        raise Forbidden("Only seated committee members vote; observers and residents do not.",
+                        rule="R7.5")
+    if meeting.status != "open" or item.vote_status == "pending":
+        raise Conflict("No vote is open on this item.")
+    if item.vote_status == "closed":
+        raise Conflict("The vote on this item is closed.")
+    if actor.id not in _present_ids(session, meeting):
+        raise Forbidden("Check in to the meeting before you vote.", rule="R7.5")
+    session.add(VoteCast(item_id=item.id, voter_id=actor.id))
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict("You have already voted on this item; a ballot is final.",
+                       rule="R7.5") from None
+    column = getattr(AgendaItem, choice)
+    done = session.execute(sa.update(AgendaItem)
+                           .where(AgendaItem.id == item.id, AgendaItem.vote_status == "open")
+                           .values({column: column + 1})
+                           .execution_options(synchronize_session=False)).rowcount
+    if done != 1:  # cannot happen under the meeting lock; refuse rather than miscount
+        raise Conflict("The vote on this item is closed.")
+    secret = item.method == "secret"
+    if secret:
+        entry = {"type": "ballot", "item_id": item.id, "secret": True}
+        _record(session, actor, "ballot.cast", "agenda_item", item.id, secret=True)
+    else:
+        session.add(Ballot(item_id=item.id, voter_id=actor.id, choice=choice))
+        entry = {"type": "ballot", "item_id": item.id, "voter_id": actor.id, "choice": choice}
+        _record(session, actor, "ballot.cast", "agenda_item", item.id, choice=choice)
+    seq = _bump(session, meeting)
+    chain.append(session, meeting_id=meeting.id, payload=entry)
+    _emit(session, meeting, seq, "tally", item_id=item.id, meeting_too=False,
+          ballot={"voter_id": actor.id, "item_id": item.id,
+                  "choice": None if secret else choice})
+    return item
+
+
+def _decide(session: Session, meeting: Meeting, item: AgendaItem) -> rules.Outcome:
+    """Outcome by the R7.4 settings in force; the rule's sentence is kept with the item."""
+    rule, base = _adoption(session, meeting)
+    seated, present = item.seated_at_open or 0, item.present_at_open or 0
+    outcome = rules.outcome(item.agree, rule, base, seated, present)
+    item.outcome = outcome.value
+    item.rule_text = rules.rule_sentence(meeting.kind, rule, base, seated, present,
+                                         get_settings().locale)
+    item.vote_status = "closed"
+    item.closed_at = utcnow()
+    proposal = session.get(Proposal, item.proposal_id)
+    proposal.status = "adopted" if outcome == rules.Outcome.ADOPTED else "rejected"
+    session.add_all([item, proposal])
+    if outcome == rules.Outcome.ADOPTED:
+        # An adopted item becomes a resolution at once (status not_started); the secretary
+        # then sets who is responsible and the deadline.
+        session.add(Resolution(community_id=meeting.community_id, item_id=item.id,
+                               proposal_id=proposal.id, title=proposal.title,
+                               text=proposal.draft_resolution or proposal.body))
+    return outcome
+
+
+def _closing_entry(kind: str, item: AgendaItem, meeting: Meeting, rule, base) -> dict:
+    return {"type": kind, "item_id": item.id, "agree": item.agree, "oppose": item.oppose,
+            "abstain": item.abstain, "present": item.present_at_open,
+            "seated": item.seated_at_open, "outcome": item.outcome,
+            "rule": rules.rule_id_for(rules.MeetingKind(meeting.kind)),
+            "adoption_rule": rule.value, "adoption_base": base.value,
+            "needed": rules.votes_needed(rule, base, item.seated_at_open or 0,
+                                         item.present_at_open or 0)}
+
+
+def close_vote(session: Session, *, actor: User, item_id: int) -> AgendaItem:
+    """The secretary closes the vote; the outcome follows R7.2–R7.4, and an adopted item
+    becomes a resolution."""
+    require_secretary(actor)
+    meeting, item = _lock_item(session, actor, item_id)
+    if item.vote_status != "open":
+        raise Conflict("No vote is open on this item.")
+    outcome = _decide(session, meeting, item)
+    rule, base = _adoption(session, meeting)
+    seq = _bump(session, meeting)
+    chain.append(session, meeting_id=meeting.id,
+                 payload=_closing_entry("vote_closed", item, meeting, rule, base))
+    _record(session, actor, "vote.close", "agenda_item", item.id, meeting_id=meeting.id,
+            agree=item.agree, oppose=item.oppose, abstain=item.abstain, outcome=outcome.value)
+    _emit(session, meeting, seq, "vote_closed", item_id=item.id)
+    return item
+
+
+def record_hands(session: Session, *, actor: User, item_id: int, agree: int, oppose: int,
+                 abstain: int) -> AgendaItem:
+    """The secretary enters a show-of-hands count (举手表决, R7.6) instead of ballots, for an
+    item with no vote open; it is recorded as such and decides the item at once."""
+    require_secretary(actor)
+    meeting, item = _lock_item(session, actor, item_id)
+    present = len(_present_ids(session, meeting))
+    seated = _check_vote_may_open(session, meeting, item, present)
+    if rules.validate_hands(agree, oppose, abstain, present):
+        raise Invalid("The counts add up to more than the {present} members present.",
+                      field="agree", rule="R7.6", present=present)
+    item.method = "hands"
+    item.agree, item.oppose, item.abstain = agree, oppose, abstain
+    item.present_at_open, item.seated_at_open = present, seated
+    item.opened_at = utcnow()
+    outcome = _decide(session, meeting, item)
+    rule, base = _adoption(session, meeting)
+    seq = _bump(session, meeting)
+    chain.append(session, meeting_id=meeting.id,
+                 payload=_closing_entry("hands", item, meeting, rule, base))
+    _record(session, actor, "vote.hands", "agenda_item", item.id, meeting_id=meeting.id,
+            agree=agree, oppose=oppose, abstain=abstain, outcome=outcome.value)
+    _emit(session, meeting, seq, "vote_closed", item_id=item.id)
+    return item

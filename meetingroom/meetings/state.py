@@ -1,0 +1,213 @@
+"""What every screen shows of one meeting, read in one go, and the two CONTRACT objects built
+from it: `meeting_data()` (GET /meetings/{id}) and `tally_data()` (GET /items/{id}/tally).
+
+The API, the live feed's snapshot and every live event use these two functions, so a screen
+fed by the socket can never disagree with one that asked over HTTP. Reading (`load`) is
+separate from building, so an event is read once and built for every locale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from meetingroom.meetings import rules
+from meetingroom.models import (
+    AgendaItem,
+    Attendance,
+    Community,
+    Meeting,
+    Observer,
+    Proposal,
+    User,
+    VoteCast,
+)
+
+# Matches rules.rule_sentence's wording back to the setting that produced it, for closed items.
+_SETTINGS = [(r, b) for r in rules.AdoptionRule for b in rules.AdoptionBase]
+
+
+@dataclass
+class ItemState:
+    item: AgendaItem
+    title: str
+    principle: str
+    # Who voted on an open (named) ballot; None for secret ballots and shows of hands (R7.6).
+    voted_ids: list[int] | None = None
+
+
+@dataclass
+class MeetingState:
+    meeting: Meeting
+    community: Community
+    seated_now: int
+    members: list[tuple[int, str, bool]]  # seated members: (id, name, present)
+    observers: list[Observer]
+    items: list[ItemState] = field(default_factory=list)
+
+    @property
+    def seated(self) -> int:
+        """S: frozen when the meeting opened (R7), the live count before that."""
+        m = self.meeting
+        return m.seated_at_open if m.seated_at_open is not None else self.seated_now
+
+    @property
+    def present(self) -> int:
+        """P: seated members checked in now (only seated members count, R7)."""
+        return sum(1 for _, _, present in self.members if present)
+
+    def item(self, item_id: int) -> ItemState:
+        for it in self.items:
+            if it.item.id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    @property
+    def open_item(self) -> ItemState | None:
+        return next((it for it in self.items if it.item.vote_status == "open"), None)
+
+    @property
+    def current_item(self) -> ItemState | None:
+        """The item the room looks at: the one being voted on, else the one decided last
+        (its outcome stays up until the next vote opens), else the next one pending."""
+        if self.open_item:
+            return self.open_item
+        closed = [it for it in self.items if it.item.vote_status == "closed"]
+        pending = [it for it in self.items if it.item.vote_status == "pending"]
+        if closed and (self.meeting.status != "scheduled"):
+            return max(closed, key=lambda it: (aware(it.item.closed_at), it.item.position))
+        return pending[0] if pending else (closed[-1] if closed else None)
+
+
+def aware(value: datetime | None) -> datetime:
+    if value is None:
+        return datetime.min.replace(tzinfo=UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    return aware(value).isoformat() if value is not None else None
+
+
+def load(session: Session, meeting_id: int) -> MeetingState:
+    """Everything the screens need. The meeting row (and its seq) is read first, so on a
+    database without a transaction-wide snapshot the rest is never older than the seq."""
+    meeting = session.exec(select(Meeting).where(Meeting.id == meeting_id)
+                           .execution_options(populate_existing=True)).one()
+    community = session.get(Community, meeting.community_id)
+    present_ids = set(session.exec(select(Attendance.user_id).where(
+        Attendance.meeting_id == meeting_id, Attendance.present)).all())
+    seated = session.exec(select(User.id, User.name).where(
+        User.community_id == meeting.community_id, User.seat.is_not(None), User.is_active)
+        .order_by(User.id)).all()
+    members = [(uid, name, uid in present_ids) for uid, name in seated]
+    observers = list(session.exec(select(Observer).where(Observer.meeting_id == meeting_id)
+                                  .order_by(Observer.id)).all())
+    rows = session.exec(select(AgendaItem, Proposal.title, Proposal.principle)
+                        .join(Proposal, Proposal.id == AgendaItem.proposal_id)
+                        .where(AgendaItem.meeting_id == meeting_id)
+                        .order_by(AgendaItem.position, AgendaItem.id)
+                        .execution_options(populate_existing=True)).all()
+    state = MeetingState(meeting=meeting, community=community, seated_now=len(seated),
+                         members=members, observers=observers)
+    for item, title, principle in rows:
+        it = ItemState(item=item, title=title, principle=principle)
+        if item.method == "ballot" and item.vote_status != "pending":
+            it.voted_ids = sorted(session.exec(select(VoteCast.voter_id).where(
+                VoteCast.item_id == item.id)).all())
+        state.items.append(it)
+    return state
+
+
+def _settings_of(state: MeetingState, it: ItemState) -> tuple[rules.AdoptionRule,
+                                                              rules.AdoptionBase]:
+    """R7.4: the settings in force now; for a closed item, the ones that decided it (read back
+    from the rule sentence stored when it closed, so a later change of settings never rewrites
+    history)."""
+    item = it.item
+    if item.vote_status == "closed" and item.rule_text:
+        kind = state.meeting.kind
+        for rule, base in _SETTINGS:
+            for locale in ("zh_CN", "en"):
+                if item.rule_text == rules.rule_sentence(kind, rule, base, item.seated_at_open or 0,
+                                                         item.present_at_open or 0, locale):
+                    return rule, base
+    return (rules.AdoptionRule(state.community.adoption_rule),
+            rules.AdoptionBase(state.community.adoption_base))
+
+
+def tally_data(state: MeetingState, item_id: int, locale: str) -> dict:
+    """GET /items/{id}/tally. `eligible` is P for the item; `needed` the agree votes that adopt.
+    While a secret ballot is open its split is withheld (null) and only `cast` rises: a running
+    split would let anyone watching the room match a tap on a phone to a choice (R7.6)."""
+    it = state.item(item_id)
+    item = it.item
+    pending = item.vote_status == "pending"
+    seated = state.seated if pending or item.seated_at_open is None else item.seated_at_open
+    eligible = state.present if pending or item.present_at_open is None else item.present_at_open
+    rule, base = _settings_of(state, it)
+    cast = item.agree + item.oppose + item.abstain
+    hidden = item.method == "secret" and item.vote_status == "open"
+    return {
+        "item_id": item.id,
+        "status": item.vote_status,
+        "method": item.method,
+        "secret": item.method == "secret",
+        "agree": None if hidden else item.agree,
+        "oppose": None if hidden else item.oppose,
+        "abstain": None if hidden else item.abstain,
+        "cast": cast,
+        "not_voted": max(0, eligible - cast),
+        "eligible": eligible,
+        "seated": seated,
+        "needed": rules.votes_needed(rule, base, seated, eligible),
+        "rule": rules.rule_sentence(state.meeting.kind, rule, base, seated, eligible, locale),
+        "outcome": item.outcome,
+        "voted_ids": it.voted_ids,
+        "opened_at": iso(item.opened_at),
+        "closed_at": iso(item.closed_at),
+    }
+
+
+def tallies_data(state: MeetingState, locale: str) -> list[dict]:
+    return [tally_data(state, it.item.id, locale) for it in state.items]
+
+
+def meeting_data(state: MeetingState, locale: str) -> dict:
+    """GET /meetings/{id}: the meeting, S and P, the quorum with its rule's text, the agenda."""
+    m = state.meeting
+    seated, present = state.seated, state.present
+    q = rules.quorum(seated, present)
+    warnings = []
+    if m.kind == "joint" and not q.met and m.status != "closed":
+        # R7.2: a joint meeting has no opening quorum; the app warns and lets it go on.
+        warnings.append({"rule": "R7.2", "message": rules.quorum_sentence(seated, present, locale)})
+    current = state.current_item
+    return {
+        "id": m.id,
+        "kind": m.kind,
+        "title": m.title,
+        "starts_at": iso(m.starts_at),
+        "location": m.location,
+        "status": m.status,
+        "seq": m.seq,
+        "seated": seated,
+        "present": present,
+        "quorum": {"required": q.required, "met": q.met,
+                   "rule": rules.quorum_sentence(seated, present, locale)},
+        "warnings": warnings,
+        "current_item_id": current.item.id if current else None,
+        "open_item_id": state.open_item.item.id if state.open_item else None,
+        "agenda": [{
+            "id": it.item.id, "proposal_id": it.item.proposal_id, "title": it.title,
+            "principle": it.principle, "position": it.item.position,
+            "vote_status": it.item.vote_status, "method": it.item.method,
+            "outcome": it.item.outcome,
+        } for it in state.items],
+        "members": [{"id": uid, "name": name, "present": p} for uid, name, p in state.members],
+        "observers": [{"id": o.id, "name": o.name, "role": o.role} for o in state.observers],
+        "opened_at": iso(m.opened_at),
+        "closed_at": iso(m.closed_at),
+    }

@@ -1,0 +1,398 @@
+"""Meeting pages: list, schedule, detail with agenda editing, the secretary's console, the
+projector, the member's phone page and the check-in page. Every action is a plain form that
+works without JavaScript (post, then redirect); with htmx the console's and the ballot box's
+forms get a small fragment back instead, and the live socket refreshes the screens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from meetingroom.auth.service import require_secretary
+from meetingroom.db import SessionDep
+from meetingroom.deps import CurrentUser
+from meetingroom.errors import DomainError, Invalid, NotFound
+from meetingroom.i18n import get_locale, gettext
+from meetingroom.labels import CHOICES, N_
+from meetingroom.meetings import screens, service, state
+from meetingroom.meetings.live import bind_hub
+from meetingroom.settings import get_settings
+from meetingroom.templating import flash, page
+
+router = APIRouter(dependencies=[Depends(bind_hub)])
+PAGE = 20
+
+
+def _hx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _screen(session, community_id: int, meeting_id: int) -> dict:
+    """The template context every meeting page shares (screens.context)."""
+    st = service.meeting_state(session, community_id=community_id, meeting_id=meeting_id)
+    locale = get_locale()
+    meeting = state.meeting_data(st, locale)
+    tallies = {t["item_id"]: t for t in state.tallies_data(st, locale)}
+    return screens.context(meeting, tallies)
+
+
+def _message(exc: DomainError) -> str:
+    return gettext(exc.message, **exc.params)
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.strip().isdigit()]
+
+
+# ----------------------------------------------------------------------------- list, schedule
+
+
+@router.get("/meetings")
+def meetings_page(request: Request, session: SessionDep, offset: int = 0):
+    community_id = request.state.community.id
+    offset = max(0, offset)
+    meetings, total = service.list_meetings(session, community_id=community_id, limit=PAGE,
+                                            offset=offset)
+    return page(request, "meetings/list.html", meetings=meetings, total=total, offset=offset,
+                limit=PAGE, meeting_statuses=screens.MEETING_STATUSES,
+                upcoming=service.upcoming_meetings(session, community_id=community_id))
+
+
+def _new_form(request: Request, session, user, *, form: dict, errors: dict, status_code=200):
+    return page(request, "meetings/new.html", status_code=status_code, form=form, errors=errors,
+                proposals=service.open_proposals(session, community_id=user.community_id),
+                urgent=[p for p in service.open_proposals(session,
+                                                          community_id=user.community_id)
+                        if p.principle == "urgent"])
+
+
+@router.get("/meetings/new")
+def new_meeting_form(request: Request, session: SessionDep, user: CurrentUser):
+    require_secretary(user)
+    return _new_form(request, session, user, errors={},
+                     form={"kind": "work", "title": "", "starts_at": "", "location": "",
+                           "proposal_ids": []})
+
+
+def _local_datetime(value: str) -> datetime:
+    try:
+        naive = datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        raise Invalid("Enter a valid date and time.", field="starts_at") from None
+    if naive.tzinfo is not None:
+        return naive
+    return naive.replace(tzinfo=ZoneInfo(get_settings().timezone))
+
+
+@router.post("/meetings")
+def schedule(request: Request, session: SessionDep, user: CurrentUser, kind: str = Form("work"),
+             title: str = Form(""), starts_at: str = Form(""), location: str = Form(""),
+             proposal_ids: list[str] = Form([])):
+    form = {"kind": kind, "title": title, "starts_at": starts_at, "location": location,
+            "proposal_ids": _ids(proposal_ids)}
+    try:
+        meeting = service.schedule_meeting(session, actor=user, kind=kind, title=title,
+                                           starts_at=_local_datetime(starts_at),
+                                           location=location, proposal_ids=form["proposal_ids"])
+    except DomainError as exc:
+        if exc.status_code in (401, 403):
+            raise
+        session.rollback()
+        return _new_form(request, session, user, form=form, status_code=exc.status_code,
+                         errors={getattr(exc, "field", None) or "_": _message(exc)})
+    flash(request, "The meeting “{title}” is scheduled.", title=meeting.title)
+    return RedirectResponse(f"/meetings/{meeting.id}", status_code=303)
+
+
+@router.post("/meetings/convene")
+def convene(request: Request, session: SessionDep, user: CurrentUser,
+            proposal_id: int = Form(...), kind: str = Form("work")):
+    meeting = service.convene_meeting(session, actor=user, proposal_id=proposal_id, kind=kind)
+    if meeting.status == "open":
+        flash(request, "The meeting is open.")
+    else:
+        flash(request, "The meeting is called. Open it once two thirds of the members have "
+                       "checked in.")
+    return RedirectResponse(f"/meetings/{meeting.id}/console", status_code=303)
+
+
+# ------------------------------------------------------------------------- detail and agenda
+
+
+def _detail(request: Request, session, meeting_id: int, *, status_code: int = 200, **extra):
+    community_id = request.state.community.id
+    ctx = _screen(session, community_id, meeting_id)
+    user = getattr(request.state, "user", None)
+    m = ctx["m"]
+    secretary = bool(user and user.is_secretary)
+    addable = []
+    if secretary and m["status"] != "closed":
+        addable = [p for p in service.open_proposals(session, community_id=community_id)
+                   if m["status"] == "scheduled" or p.principle == "urgent"]
+    return page(request, "meetings/detail.html", status_code=status_code,
+                can_edit=secretary and m["status"] == "scheduled", addable=addable,
+                **ctx, **extra)
+
+
+@router.get("/meetings/{meeting_id}")
+def meeting_page(meeting_id: int, request: Request, session: SessionDep):
+    return _detail(request, session, meeting_id)
+
+
+def _agenda_action(request: Request, session, meeting_id: int, action, done: str):
+    try:
+        action()
+    except DomainError as exc:
+        if exc.status_code in (401, 403):
+            raise
+        session.rollback()
+        return _detail(request, session, meeting_id, status_code=exc.status_code,
+                       error=_message(exc), error_rule=exc.rule)
+    flash(request, done)
+    return RedirectResponse(f"/meetings/{meeting_id}", status_code=303)
+
+
+@router.post("/meetings/{meeting_id}/agenda")
+def add_item(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser,
+             proposal_id: int = Form(...)):
+    return _agenda_action(request, session, meeting_id, lambda: service.add_agenda_item(
+        session, actor=user, meeting_id=meeting_id, proposal_id=proposal_id),
+        N_("Added to the agenda."))
+
+
+@router.post("/meetings/{meeting_id}/agenda/{item_id}/move")
+def move_item(meeting_id: int, item_id: int, request: Request, session: SessionDep,
+              user: CurrentUser, offset: int = Form(...)):
+    return _agenda_action(request, session, meeting_id, lambda: service.move_agenda_item(
+        session, actor=user, meeting_id=meeting_id, item_id=item_id,
+        offset=1 if offset > 0 else -1), N_("The agenda is reordered."))
+
+
+@router.post("/meetings/{meeting_id}/agenda/{item_id}/remove")
+def remove_item(meeting_id: int, item_id: int, request: Request, session: SessionDep,
+                user: CurrentUser):
+    return _agenda_action(request, session, meeting_id, lambda: service.remove_agenda_item(
+        session, actor=user, meeting_id=meeting_id, item_id=item_id),
+        N_("Removed from the agenda."))
+
+
+# -------------------------------------------------------------------------------- console
+
+
+def _console(request: Request, session, user, meeting_id: int, *, status_code: int = 200,
+             **extra):
+    require_secretary(user)
+    ctx = _screen(session, user.community_id, meeting_id)
+    return page(request, "meetings/console.html", status_code=status_code, **ctx, **extra)
+
+
+@router.get("/meetings/{meeting_id}/console")
+def console(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser):
+    return _console(request, session, user, meeting_id)
+
+
+def _console_action(request: Request, session, user, meeting_id: int, action, done: str,
+                    **params):
+    """Run one console action. htmx gets the message for #c-msg (the socket brings the new
+    state); a plain form is redirected back to the console."""
+    try:
+        result = action()
+    except DomainError as exc:
+        if exc.status_code == 401:
+            raise
+        session.rollback()
+        if _hx(request):
+            return page(request, "meetings/_c_msg.html", status_code=exc.status_code,
+                        error=_message(exc), error_rule=exc.rule)
+        return _console(request, session, user, meeting_id, status_code=exc.status_code,
+                        error=_message(exc), error_rule=exc.rule)
+    if callable(done):
+        done = done(result)
+    if _hx(request):
+        return page(request, "meetings/_c_msg.html", done=gettext(done, **params))
+    flash(request, done, **params)
+    return RedirectResponse(f"/meetings/{meeting_id}/console", status_code=303)
+
+
+def _item_of(session, user, meeting_id: int, item_id: int) -> int:
+    item = service.get_item(session, community_id=user.community_id, item_id=item_id)
+    if item.meeting_id != meeting_id:
+        raise NotFound("No such agenda item.")
+    return item.id
+
+
+@router.post("/meetings/{meeting_id}/open")
+def open_meeting(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser):
+    def done(opened):
+        if opened.warning:
+            return N_("The meeting is open. Fewer than two thirds of the members are present: "
+                      "a joint meeting may go on (R7.2).")
+        return N_("The meeting is open.")
+
+    return _console_action(request, session, user, meeting_id, lambda: service.open_meeting(
+        session, actor=user, meeting_id=meeting_id), done)
+
+
+@router.post("/meetings/{meeting_id}/close")
+def close_meeting(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser):
+    return _console_action(request, session, user, meeting_id, lambda: service.close_meeting(
+        session, actor=user, meeting_id=meeting_id), N_("The meeting is closed."))
+
+
+@router.post("/meetings/{meeting_id}/attendance")
+def mark_present(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser,
+                 user_id: str = Form("")):
+    uid = int(user_id) if user_id.strip().isdigit() else None
+    return _console_action(request, session, user, meeting_id, lambda: service.check_in(
+        session, actor=user, meeting_id=meeting_id, user_id=uid), N_("Checked in."))
+
+
+@router.post("/meetings/{meeting_id}/attendance/leave")
+def mark_absent(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser,
+                user_id: str = Form("")):
+    uid = int(user_id) if user_id.strip().isdigit() else None
+    return _console_action(request, session, user, meeting_id, lambda: service.leave(
+        session, actor=user, meeting_id=meeting_id, user_id=uid), N_("Marked absent."))
+
+
+@router.post("/meetings/{meeting_id}/observers")
+def add_observer(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser,
+                 name: str = Form(""), role: str = Form("")):
+    return _console_action(request, session, user, meeting_id, lambda: service.add_observer(
+        session, actor=user, meeting_id=meeting_id, name=name, role=role),
+        N_("{name} is recorded as an observer."), name=name.strip())
+
+
+@router.post("/meetings/{meeting_id}/items/{item_id}/vote/open")
+def open_vote(meeting_id: int, item_id: int, request: Request, session: SessionDep,
+              user: CurrentUser, secret: str = Form("")):
+    return _console_action(request, session, user, meeting_id, lambda: service.open_vote(
+        session, actor=user, item_id=_item_of(session, user, meeting_id, item_id),
+        secret=secret in ("1", "on", "true")), N_("The vote is open."))
+
+
+@router.post("/meetings/{meeting_id}/items/{item_id}/vote/close")
+def close_vote(meeting_id: int, item_id: int, request: Request, session: SessionDep,
+               user: CurrentUser):
+    return _console_action(request, session, user, meeting_id, lambda: service.close_vote(
+        session, actor=user, item_id=_item_of(session, user, meeting_id, item_id)),
+        lambda item: N_("The vote is closed: adopted.") if item.outcome == "adopted"
+        else N_("The vote is closed: not adopted."))
+
+
+@router.post("/meetings/{meeting_id}/items/{item_id}/hands")
+def record_hands(meeting_id: int, item_id: int, request: Request, session: SessionDep,
+                 user: CurrentUser, agree: str = Form("0"), oppose: str = Form("0"),
+                 abstain: str = Form("0")):
+    def action():
+        counts = {}
+        for name, value in (("agree", agree), ("oppose", oppose), ("abstain", abstain)):
+            if not value.strip().isdigit():
+                raise Invalid("Enter a whole number.", field=name)
+            counts[name] = int(value)
+        return service.record_hands(session, actor=user,
+                                    item_id=_item_of(session, user, meeting_id, item_id),
+                                    **counts)
+
+    return _console_action(request, session, user, meeting_id, action,
+                           lambda item: N_("Show of hands recorded: adopted.")
+                           if item.outcome == "adopted"
+                           else N_("Show of hands recorded: not adopted."))
+
+
+# ------------------------------------------------------------------------------- projector
+
+
+@router.get("/meetings/{meeting_id}/projector")
+def projector(meeting_id: int, request: Request, session: SessionDep):
+    ctx = _screen(session, request.state.community.id, meeting_id)
+    return page(request, "meetings/projector.html", **ctx)
+
+
+# -------------------------------------------------------------------------- member's phone
+
+
+def _vote_page(request: Request, session, user, meeting_id: int, *, box: dict | None = None,
+               status_code: int = 200, error: str | None = None):
+    ctx = _screen(session, user.community_id, meeting_id)
+    if box is None:
+        votes = service.my_votes(session, meeting_id=meeting_id, user_id=user.id).choices
+        box = screens.ballot_box(screens.ballot_variant(ctx["m"], user.id, votes), ctx["m"])
+    return page(request, "meetings/vote.html", fragment="meetings/_ballot.html",
+                status_code=status_code, box=box, error=error, **ctx)
+
+
+@router.get("/meetings/{meeting_id}/vote")
+def vote_page(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser):
+    return _vote_page(request, session, user, meeting_id)
+
+
+@router.post("/meetings/{meeting_id}/items/{item_id}/ballot")
+def ballot(meeting_id: int, item_id: int, request: Request, session: SessionDep,
+           user: CurrentUser, choice: str = Form(""), confirm: str = Form("")):
+    """Two taps: the first asks "confirm your vote: agree?", the second casts it (R7.5: a
+    ballot is final, so it is never cast by a single slip of the thumb)."""
+    item_id = _item_of(session, user, meeting_id, item_id)
+    if choice not in CHOICES:
+        return _vote_page(request, session, user, meeting_id, status_code=422,
+                          error=gettext("Choose agree, oppose or abstain."))
+    if confirm != "1":
+        ctx = _screen(session, user.community_id, meeting_id)
+        votes = service.my_votes(session, meeting_id=meeting_id, user_id=user.id).choices
+        variant = screens.ballot_variant(ctx["m"], user.id, votes)
+        if variant != ("can_vote", item_id):
+            return _vote_page(request, session, user, meeting_id)
+        box = screens.ballot_box(variant, ctx["m"])
+        box.update(state="confirm", choice=choice)
+        return _vote_page(request, session, user, meeting_id, box=box)
+    try:
+        item = service.cast_ballot(session, actor=user, item_id=item_id, choice=choice)
+    except DomainError as exc:
+        if exc.status_code == 401:
+            raise
+        session.rollback()
+        return _vote_page(request, session, user, meeting_id, status_code=exc.status_code,
+                          error=_message(exc))
+    secret = item.method == "secret"
+    if _hx(request):
+        ctx = _screen(session, user.community_id, meeting_id)
+        agenda_item = next(a for a in ctx["m"]["agenda"] if a["id"] == item_id)
+        box = {"state": "voted", "item": agenda_item, "choice": choice, "secret": secret}
+        return _vote_page(request, session, user, meeting_id, box=box)
+    # The flash is the only place a secret ballot's choice is shown again, to its voter alone.
+    flash(request, "You voted: {choice}", choice=gettext(CHOICES[choice]))
+    return RedirectResponse(f"/meetings/{meeting_id}/vote", status_code=303)
+
+
+# --------------------------------------------------------------------------------- check-in
+
+
+def _checkin_page(request: Request, session, user, meeting_id: int, *,
+                  error: str | None = None, status_code: int = 200):
+    ctx = _screen(session, user.community_id, meeting_id)
+    present = any(p["id"] == user.id and p["present"] for p in ctx["m"]["members"])
+    return page(request, "meetings/checkin.html", status_code=status_code, present=present,
+                error=error, **ctx)
+
+
+@router.get("/meetings/{meeting_id}/checkin")
+def checkin_page(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser):
+    """Where the projector's QR code leads: log in, then one big button."""
+    return _checkin_page(request, session, user, meeting_id)
+
+
+@router.post("/meetings/{meeting_id}/checkin")
+def checkin(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser):
+    try:
+        service.check_in(session, actor=user, meeting_id=meeting_id)
+    except DomainError as exc:
+        if exc.status_code in (401, 404):
+            raise
+        session.rollback()
+        return _checkin_page(request, session, user, meeting_id, error=_message(exc),
+                             status_code=exc.status_code)
+    flash(request, "You are checked in.")
+    return RedirectResponse(f"/meetings/{meeting_id}/vote", status_code=303)
