@@ -43,6 +43,8 @@ HTML_QUEUE = 64  # HTML messages are larger and carry whole screens; fewer are e
 CLOSE_NOT_ALLOWED = 1008  # policy violation: foreign Origin, or not allowed to watch
 CLOSE_TOO_SLOW = 1013  # "try again later": htmx's hx-ws and good clients reconnect on it
 CLOSE_NOT_FOUND = 4404
+HEARTBEAT_SECONDS = 15  # HTML screens: meetings.js reconnects after 45 s of silence
+HEARTBEAT = "<!-- heartbeat -->"  # htmx swaps nothing for a message with no element
 
 ws_router = APIRouter()
 
@@ -102,14 +104,14 @@ class Client:
     dropped: bool = False
 
     def __post_init__(self) -> None:
-        self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(self.limit)
+        self.queue: asyncio.Queue[tuple[int | None, str]] = asyncio.Queue(self.limit)
         self.gone = asyncio.Event()
 
     @property
     def synced(self) -> bool:
         return self.since is not None
 
-    def offer(self, seq: int, text: str) -> None:
+    def offer(self, seq: int | None, text: str) -> None:
         """Never blocks: a socket that cannot keep up is dropped, not waited for."""
         if self.dropped:
             return
@@ -122,7 +124,7 @@ class Client:
     async def write(self) -> None:
         while True:
             seq, text = await self.queue.get()
-            if self.since is not None and seq <= self.since:
+            if seq is not None and self.since is not None and seq <= self.since:
                 continue
             await self.ws.send_text(text)
 
@@ -451,6 +453,8 @@ async def _serve(ws: WebSocket, meeting_id: int, view: str | None) -> None:
             client.offer(room.seq, room.personal(client))
         tasks = [asyncio.create_task(client.write()), asyncio.create_task(_read_until_closed(ws)),
                  asyncio.create_task(client.gone.wait())]
+        if view is not None:
+            tasks.append(asyncio.create_task(_heartbeat(client)))
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         if client.dropped:
             log.info("live: dropped a slow socket on meeting %s", meeting_id)
@@ -466,6 +470,13 @@ async def _serve(ws: WebSocket, meeting_id: int, view: str | None) -> None:
                 ws.client_state == WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
                 await ws.close(code=1001)
+
+
+async def _heartbeat(client: Client) -> None:
+    """Lets a screen tell a quiet meeting from a dead connection (see meetings.js)."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        client.offer(None, HEARTBEAT)
 
 
 async def _read_until_closed(ws: WebSocket) -> None:

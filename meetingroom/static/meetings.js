@@ -1,0 +1,41 @@
+/* Live meeting screens (projector, console, phone): say so when the live connection is down.
+   htmx's hx-ws extension reconnects by itself and the server then resends every fragment,
+   so the screen resyncs; until then the figures are marked as possibly out of date.
+   A static file because the Content-Security-Policy forbids inline scripts. */
+(function () {
+  "use strict";
+  var QUIET_MS = 45000; // the server sends a heartbeat every 15 s
+  var timer = null;
+  var connection = null;
+
+  function live(el) {
+    return (el && el.closest && el.closest(".live")) || document.querySelector(".live");
+  }
+  function setDown(el, down) {
+    var box = live(el);
+    if (box) { box.classList.toggle("ws-down", down); }
+  }
+  function watch(el) {
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(function () {
+      // Nothing heard for too long: the network may have dropped without telling us.
+      setDown(el, true);
+      if (connection && connection.socket) {
+        try { connection.socket.close(4000, "heartbeat missed"); } catch (e) { /* closed */ }
+      }
+    }, QUIET_MS);
+  }
+
+  document.addEventListener("htmx:ws:after:connection", function (e) {
+    connection = e.detail && e.detail.connection;
+    setDown(e.target, false);
+    watch(e.target);
+  });
+  document.addEventListener("htmx:ws:after:message:incoming", function (e) {
+    setDown(e.target, false);
+    watch(e.target);
+  });
+  document.addEventListener("htmx:ws:close", function (e) { setDown(e.target, true); });
+  document.addEventListener("htmx:ws:error", function (e) { setDown(e.target, true); });
+  window.addEventListener("offline", function () { setDown(null, true); });
+})();

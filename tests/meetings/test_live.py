@@ -1,0 +1,291 @@
+"""The live feed (CONTRACT.md): snapshot on connect, seq +1 per event, every viewer sees the same,
+foreign Origin refused, resync after a restart; and the HTML socket the pages use."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import anyio
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from meetingroom.app import create_app
+from meetingroom.meetings import live, screens
+from tests.conftest import auth
+
+
+def recv(ws, timeout: float = 5.0) -> dict:
+    """The next message, or TimeoutError: a test must fail, not hang."""
+
+    async def get():
+        with anyio.fail_after(timeout):
+            return await ws._send_rx.receive()
+
+    message = ws.portal.call(get)
+    ws._raise_on_close(message)
+    return message
+
+
+def recv_json(ws, timeout: float = 5.0) -> dict:
+    return json.loads(recv(ws, timeout)["text"])
+
+
+def nothing_more(ws, wait: float = 0.4) -> bool:
+    try:
+        message = recv(ws, wait)
+    except TimeoutError:
+        return True
+    return message.get("text") == live.HEARTBEAT
+
+
+@pytest.fixture
+def opened(meet, committee, make_proposal):
+    """A work meeting with two items, six of nine present, open."""
+    meet.schedule([make_proposal("Lift"), make_proposal("Bins")])
+    meet.check_in(*committee[:6])
+    meet.open()
+    return meet
+
+
+def feed(client, meeting_id: int, **kw):
+    return client.websocket_connect(f"/api/v1/meetings/{meeting_id}/live", **kw)
+
+
+def test_a_snapshot_then_every_change_with_seq_rising_by_one(client, opened, committee):
+    with feed(client, opened.id) as ws:
+        snap = recv_json(ws)
+        assert snap["type"] == "snapshot"
+        assert snap["seq"] == opened.get()["seq"] == 7
+        assert snap["meeting"] == opened.get()
+        assert snap["tallies"] == [opened.tally(0), opened.tally(1)]
+        opened.open_vote(0)
+        opened.vote(committee[0], "agree")
+        opened.leave(committee[5])
+        opened.close_vote(0)
+        events = [recv_json(ws) for _ in range(4)]
+        assert [e["type"] for e in events] == ["vote_opened", "tally", "attendance",
+                                               "vote_closed"]
+        assert [e["seq"] for e in events] == [8, 9, 10, 11]
+        opened_event, tally_event, attendance, closed = events
+        assert opened_event["tally"]["status"] == "open"
+        assert opened_event["meeting"]["open_item_id"] == opened.items[0]
+        assert set(tally_event) == {"type", "seq", "tally"}  # small: the meeting did not change
+        assert tally_event["tally"]["agree"] == 1 and tally_event["tally"]["not_voted"] == 5
+        assert attendance["meeting"]["present"] == 5
+        assert closed["tally"] == opened.tally(0) and closed["tally"]["outcome"] == "rejected"
+        assert closed["meeting"] == opened.get()
+        assert "ballot" not in tally_event  # the server's own note about who voted stays inside
+        assert nothing_more(ws)
+
+
+def test_two_viewers_see_the_same_messages(client, opened, committee):
+    with feed(client, opened.id) as a, feed(client, opened.id) as b:
+        assert recv_json(a) == recv_json(b)
+        opened.open_vote(0)
+        for user in committee[:3]:
+            opened.vote(user, "agree")
+        seen_a = [recv(a)["text"] for _ in range(4)]
+        seen_b = [recv(b)["text"] for _ in range(4)]
+        assert seen_a == seen_b
+        assert [json.loads(t)["tally"]["agree"] for t in seen_a[1:]] == [1, 2, 3]
+
+
+def test_foreign_origin_is_refused_and_no_origin_is_allowed(client, opened):
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with feed(client, opened.id, headers={"origin": "http://evil.example"}):
+            pass
+    assert refused.value.code == 1008
+    with feed(client, opened.id, headers={"origin": "http://testserver"}) as ws:
+        assert recv_json(ws)["type"] == "snapshot"
+    with feed(client, opened.id) as ws:  # a non-browser client sends no Origin
+        assert recv_json(ws)["type"] == "snapshot"
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with client.websocket_connect(f"/meetings/{opened.id}/live.html?view=projector",
+                                      headers={"origin": "http://evil.example"}):
+            pass
+    assert refused.value.code == 1008
+
+
+def test_a_meeting_of_another_community_or_none_is_not_found(client):
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with feed(client, 9999):
+            pass
+    assert refused.value.code == live.CLOSE_NOT_FOUND
+
+
+def test_the_socket_never_changes_anything(client, opened, committee):
+    with feed(client, opened.id, params={"token": ""}) as ws:
+        snap = recv_json(ws)
+        ws.send_text(json.dumps({"type": "ballot", "item_id": opened.items[0],
+                                 "choice": "agree"}))
+        ws.send_text("open the vote")
+        assert nothing_more(ws)
+    assert opened.get()["seq"] == snap["seq"]
+
+
+def test_a_token_identifies_the_viewer(client, opened, committee):
+    from meetingroom.auth.security import make_token
+
+    url = f"/meetings/{opened.id}/live.html?view=vote&token={make_token(committee[0].id)}"
+    with client.websocket_connect(url) as ws:
+        assert 'id="v-ballot"' in recv(ws)["text"]
+    with pytest.raises(WebSocketDisconnect):  # the phone page needs someone logged in
+        with client.websocket_connect(f"/meetings/{opened.id}/live.html?view=vote"):
+            pass
+
+
+def test_after_a_restart_a_new_server_resyncs_from_the_database(settings, client, opened,
+                                                                 committee):
+    opened.open_vote(0)
+    opened.vote(committee[0], "oppose")
+    with feed(client, opened.id) as ws:
+        before = recv_json(ws)
+    # The same database, a new app instance (a restarted worker): the same state, same seq.
+    with TestClient(create_app(settings)) as restarted:
+        with feed(restarted, opened.id) as ws:
+            after = recv_json(ws)
+        assert after == before
+        assert after["tallies"][0]["oppose"] == 1 and after["tallies"][0]["status"] == "open"
+        r = restarted.post(f"/api/v1/items/{opened.items[0]}/ballots",
+                           json={"choice": "agree"}, headers=auth(committee[1]))
+        assert r.status_code == 201 and r.json()["cast"] == 2
+
+
+def test_a_secret_ballot_shows_only_how_many_voted_until_it_closes(client, opened, committee):
+    with feed(client, opened.id) as ws:
+        recv_json(ws)
+        opened.open_vote(0, secret=True)
+        recv_json(ws)
+        opened.vote(committee[0], "agree")
+        event = recv_json(ws)
+        assert event["tally"]["agree"] is None and event["tally"]["cast"] == 1
+        assert event["tally"]["voted_ids"] is None
+        assert set(event) == {"type", "seq", "tally"} and "voter" not in json.dumps(event)
+        opened.close_vote(0)
+        closed = recv_json(ws)
+        assert closed["tally"]["agree"] == 1 and closed["tally"]["secret"] is True
+
+
+def test_events_held_out_of_order_are_delivered_in_order(client, app, opened):
+    """Two requests commit seq 8 and 9; if 9's publish overtakes 8's, 9 waits for 8."""
+    body = {locale: {"tally": opened.tally(0)} for locale in ("zh_CN", "en")}
+    hub = app.state.hub
+    room = live.room_name(opened.id)
+    with feed(client, opened.id) as ws:
+        assert recv_json(ws)["seq"] == 7
+        hub.publish(room, {"type": "tally", "seq": 9, "locales": body})
+        hub.publish(room, {"type": "tally", "seq": 8, "locales": body})
+        assert [recv_json(ws)["seq"], recv_json(ws)["seq"]] == [8, 9]
+        # A missing event is waited for briefly, then the next goes anyway: the client sees
+        # the gap and resyncs.
+        hub.publish(room, {"type": "tally", "seq": 11, "locales": body})
+        assert recv_json(ws, timeout=2)["seq"] == 11
+        hub.publish(room, {"type": "tally", "seq": 11, "locales": body})  # a duplicate
+        assert nothing_more(ws)
+
+
+def test_a_slow_socket_is_dropped_not_waited_for():
+    async def run():
+        client = live.Client(ws=None, locale="zh_CN", limit=2)
+        client.offer(1, "a")
+        client.offer(2, "b")
+        assert not client.dropped
+        client.offer(3, "c")
+        assert client.dropped and client.gone.is_set()
+
+    asyncio.run(run())
+
+
+# ------------------------------------------------------------------------ the HTML socket
+
+
+def html(client, meeting_id: int, view: str, **kw):
+    return client.websocket_connect(f"/meetings/{meeting_id}/live.html?view={view}", **kw)
+
+
+def test_the_projector_gets_its_fragments_then_each_change(client, opened, committee):
+    with html(client, opened.id, "projector") as ws:
+        first = recv(ws)["text"]
+        assert 'id="p-head"' in first and 'id="p-item"' in first
+        assert first.count('hx-swap-oob="outerMorph"') == 2
+        assert "到会" in first and "已达法定人数" in first
+        opened.open_vote(0)
+        assert "表决中" in recv(ws)["text"]
+        opened.vote(committee[0], "agree")
+        frame = recv(ws)["text"]
+        assert 'id="p-fill-agree" style="width: 16.7%"' in frame  # 1 of 6 present
+        assert "未投 5" in frame
+
+
+def test_the_projector_speaks_english_when_chosen(client, opened):
+    client.cookies.set("mr_lang", "en")
+    with html(client, opened.id, "projector") as ws:
+        text = recv(ws)["text"]
+    assert "Quorum met" in text and "Present" in text
+
+
+def test_each_fragment_is_rendered_once_per_event_not_per_socket(client, opened, committee,
+                                                                monkeypatch):
+    calls = []
+    real = screens.frames
+
+    def counting(view, locale, meeting, tallies):
+        calls.append((view, locale, meeting["seq"]))
+        return real(view, locale, meeting, tallies)
+
+    monkeypatch.setattr(screens, "frames", counting)
+    with html(client, opened.id, "projector") as a, html(client, opened.id, "projector") as b, \
+            html(client, opened.id, "projector") as c:
+        for ws in (a, b, c):
+            recv(ws)
+        calls.clear()
+        opened.open_vote(0)
+        for ws in (a, b, c):
+            assert "表决中" in recv(ws)["text"]
+    assert calls == [("projector", "zh_CN", 8)]
+
+
+def test_the_console_is_for_the_secretary(client, opened, secretary, committee):
+    from meetingroom.auth.security import make_token
+
+    with pytest.raises(WebSocketDisconnect) as refused:
+        with html(client, opened.id, "console"):
+            pass
+    assert refused.value.code == 1008
+    with pytest.raises(WebSocketDisconnect):
+        with client.websocket_connect(f"/meetings/{opened.id}/live.html?view=console&token="
+                                      f"{make_token(committee[0].id)}"):
+            pass
+    with client.websocket_connect(f"/meetings/{opened.id}/live.html?view=console&token="
+                                  f"{make_token(secretary.id)}") as ws:
+        text = recv(ws)["text"]
+        assert 'id="c-agenda"' in text and "开启表决" in text
+        opened.open_vote(0)
+        opened.vote(committee[1], "agree")
+        recv(ws)
+        text = recv(ws)["text"]
+        # Open ballot: the console names who has not voted yet.
+        assert "尚未投票" in text and committee[0].name in text and committee[1].name not in \
+            text.split("尚未投票")[1].split("</p>")[0]
+
+
+def test_the_phone_page_changes_by_itself(client, opened, committee):
+    from meetingroom.auth.security import make_token
+
+    member = committee[0]
+    url = f"/meetings/{opened.id}/live.html?view=vote&token={make_token(member.id)}"
+    with client.websocket_connect(url) as ws:
+        first = recv(ws)["text"]
+        assert "等待秘书开启表决" in first and 'id="v-ballot"' in first
+        opened.open_vote(0)
+        text = recv(ws)["text"]
+        assert 'value="agree"' in text and "投票后不可更改" in text  # the three buttons
+        opened.vote(committee[1], "oppose")
+        assert 'id="v-ballot"' not in recv(ws)["text"]  # someone else: my box stays
+        opened.vote(member, "agree")
+        assert "您已投票:同意" in recv(ws)["text"]
+        opened.close_vote(0)
+        text = recv(ws)["text"]
+        assert "等待秘书开启下一项表决" in text and "未通过" in text
