@@ -22,7 +22,7 @@ from meetingroom.templating import env
 VIEWS = ("projector", "console", "vote")
 CHOICES = ("agree", "oppose", "abstain")
 MEETING_STATUSES = {"scheduled": N_("Scheduled"), "open": N_("In session"),
-                    "closed": N_("Closed")}
+                    "closed": N_("Ended")}
 # Suggestions for an observer's role (R6.2); the secretary may type any other.
 OBSERVER_ROLES = (N_("Community party committee"), N_("Head of a unit in the area"),
                   N_("Community police officer"), N_("Party member representative"),

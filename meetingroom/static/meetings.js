@@ -38,4 +38,11 @@
   document.addEventListener("htmx:ws:close", function (e) { setDown(e.target, true); });
   document.addEventListener("htmx:ws:error", function (e) { setDown(e.target, true); });
   window.addEventListener("offline", function () { setDown(null, true); });
+
+  // base.html loads htmx with `defer`; it may initialise before hx-ws.min.js has arrived, and
+  // then never connects the socket. Processing the live element again, now that the
+  // extension is registered, connects it (the extension ignores a second call).
+  if (window.htmx) {
+    document.querySelectorAll(".live").forEach(function (el) { window.htmx.process(el); });
+  }
 })();

@@ -241,7 +241,7 @@ def test_closing_a_meeting_with_a_vote_open_is_refused(meet, committee, make_pro
     meet.open()
     meet.open_vote(0)
     body = meet.close(expect=409)
-    assert "Close the vote" in body["detail"]
+    assert "请先结束表决" in body["detail"]
     meet.close_vote(0)
     body = meet.close()
     assert body["status"] == "closed" and body["closed_at"]
@@ -382,7 +382,7 @@ def test_a_member_who_arrives_during_the_vote_may_vote_and_counts(meet, committe
 def test_only_one_vote_at_a_time(meet, committee, make_proposal):
     _open_meeting(meet, committee, make_proposal, n_items=2)
     meet.open_vote(0)
-    assert "Another vote is open" in meet.open_vote(1, expect=409)["detail"]
+    assert "另一项表决正在进行" in meet.open_vote(1, expect=409)["detail"]
     meet.open_vote(0, expect=409)
     meet.close_vote(0)
     meet.close_vote(0, expect=409)
@@ -393,7 +393,7 @@ def test_only_one_vote_at_a_time(meet, committee, make_proposal):
 def test_no_vote_opens_before_the_meeting_does(meet, committee, make_proposal):
     meet.schedule([make_proposal()])
     meet.check_in(*committee[:6])
-    assert meet.open_vote(expect=409)["detail"] == "The meeting is not open."
+    assert meet.open_vote(expect=409)["detail"] == "会议尚未开始。"
 
 
 def test_losing_quorum_blocks_a_new_vote_but_the_open_one_finishes(meet, committee,
