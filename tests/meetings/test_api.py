@@ -535,3 +535,36 @@ def test_state_survives_in_the_database_only(meet, committee, make_proposal, ses
     assert (item.vote_status, item.agree, item.present_at_open, item.seated_at_open) == \
         ("open", 1, 6, 9)
     assert session.get(User, committee[0].id).seat == "chair"
+
+
+def test_a_meeting_run_through_the_api_gives_matching_minutes(client, meet, committee,
+                                                              make_proposal, session, secretary):
+    """The record (minutes, ballot log) reads what the live meeting wrote."""
+    meet.schedule([make_proposal("Lift"), make_proposal("Bins")], kind="joint")
+    client.post(f"/api/v1/meetings/{meet.id}/observers", headers=auth(secretary),
+                json={"name": "Officer Li", "role": "Community police officer"})
+    meet.check_in(*committee[:7])
+    meet.open()
+    meet.open_vote(0)
+    for user, choice in zip(committee[:5], ["agree"] * 4 + ["oppose"], strict=True):
+        meet.vote(user, choice)
+    meet.close_vote(0)
+    meet.open_vote(1, secret=True)
+    meet.vote(committee[0], "oppose", index=1)
+    meet.close_vote(1)
+    meet.close()
+    r = client.get(f"/api/v1/meetings/{meet.id}/minutes")
+    assert r.status_code == 200, r.text
+    m = r.json()
+    assert (m["quorum"]["seated"], m["quorum"]["present"]) == (9, 7)
+    assert [o["name"] for o in m["observers"]] == ["Officer Li"]
+    lift, bins = m["items"]
+    assert (lift["tally"]["agree"], lift["tally"]["oppose"], lift["tally"]["not_voted"]) == \
+        (4, 1, 2)
+    assert lift["outcome"] == "adopted" and lift["rule"].startswith("R7.2: ")
+    assert [v["id"] for v in lift["votes"]["oppose"]] == [committee[4].id]
+    assert bins["method"] == "secret" and bins["votes"] is None
+    assert bins["tally"]["oppose"] == 1 and bins["outcome"] == "rejected"
+    assert [res["title"] for res in m["resolutions"]] == ["Lift"]
+    log = client.get(f"/api/v1/meetings/{meet.id}/ballot-log")
+    assert chain.verify(log.text.splitlines()) == m["ballot_log"]["digest"]

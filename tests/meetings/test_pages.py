@@ -229,3 +229,15 @@ def test_english_meeting_pages_have_no_chinese_interface_text(client, meet, make
         text = re.sub(r"<[^>]+>", " ", html).replace("幸福社区", "")
         text = text.replace("切换到中文", "").replace("中文", "")
         assert not CJK.search(text), (path, CJK.findall(text)[:10])
+
+
+def test_a_closed_meeting_links_to_its_minutes(client, meet, make_proposal, committee):
+    _scheduled(meet, make_proposal)
+    meet.check_in(*committee[:6])
+    meet.open()
+    assert f"/meetings/{meet.id}/minutes" not in client.get(f"/meetings/{meet.id}").text
+    meet.close()
+    page = client.get(f"/meetings/{meet.id}").text
+    assert f'href="/meetings/{meet.id}/minutes"' in page
+    assert f'href="/meetings/{meet.id}/minutes.docx"' in page
+    assert client.get(f"/meetings/{meet.id}/minutes").status_code == 200
