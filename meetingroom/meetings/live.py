@@ -32,7 +32,7 @@ from starlette.websockets import WebSocketState
 
 from meetingroom import db, i18n
 from meetingroom.auth.security import origin_allowed, read_token
-from meetingroom.live.hub import dumps
+from meetingroom.live.hub import RESYNC_TYPE, dumps
 from meetingroom.settings import LOCALES
 
 log = logging.getLogger("meetingroom.live")
@@ -211,24 +211,41 @@ class Room:
         for event in sorted(early, key=lambda e: e["seq"]):
             self.on_event(event)
 
-    async def _resync(self) -> None:
-        """After a gap the room's own state may miss a change: read the truth and resend
-        every HTML screen (JSON clients saw the gap and reconnect by themselves)."""
+    async def _resync(self, *, json_too: bool = False) -> None:
+        """Events may have been lost: read the truth and bring every screen back to it. After a
+        gap in our own delivery the JSON clients saw the gap too and reconnect by themselves;
+        after the hub's resync (events dropped in a broker outage) they get a fresh snapshot."""
         try:
             snap = await self.snapshot()
         except Exception:  # the database is away; the next event or reconnect tries again
             log.exception("live resync failed for meeting %s", self.meeting_id)
             return
-        if self.seq is not None and snap.seq < self.seq:
-            return
-        self._adopt(snap)
+        if self.seq is None or snap.seq >= self.seq:
+            self._adopt(snap)
+        snapshots: dict[str, str] = {}
         for client in list(self.clients):
-            if client.view and client.synced:
-                client.offer(snap.seq, self.full_html(client, snap=None))
+            if not client.synced:
+                continue  # its own snapshot is still to come, read after this one
+            if client.view is None:
+                if not json_too:
+                    continue
+                if client.locale not in snapshots:
+                    body = snap.locales.get(client.locale) or next(iter(snap.locales.values()))
+                    snapshots[client.locale] = dumps({"type": "snapshot", "seq": snap.seq,
+                                                      **body})
+                # Queued events the snapshot covers are dropped by the writer from now on.
+                client.since = max(client.since, snap.seq)
+                client.offer(None, snapshots[client.locale])
+            elif self.seq is not None and snap.seq >= self.seq:
+                client.since = max(client.since, snap.seq)
+                client.offer(None, self.full_html(client, snap=None))
 
     # -- events
 
     async def listener(self, event: dict) -> None:
+        if event.get("type") == RESYNC_TYPE:  # the hub may have lost events (live/hub.py)
+            asyncio.get_running_loop().create_task(self._resync(json_too=True))
+            return
         self.on_event(event)
 
     def on_event(self, event: dict) -> None:

@@ -288,3 +288,28 @@ def test_the_phone_page_changes_by_itself(client, opened, committee):
         opened.close_vote(0)
         text = recv(ws)["text"]
         assert "等待秘书开启下一项表决" in text and "未通过" in text
+
+
+def test_after_the_hubs_resync_every_screen_gets_the_truth_again(client, app, opened,
+                                                                  committee):
+    """With Redis, an outage drops events and the hub then says {"type": "resync"}: the feed
+    sends a fresh snapshot (never the resync itself), the HTML screen its fragments."""
+    hub = app.state.hub
+    with feed(client, opened.id) as ws, html(client, opened.id, "projector") as screen:
+        recv_json(ws)
+        recv(screen)
+        opened.open_vote(0)
+        recv_json(ws)
+        recv(screen)
+        # An event lost in an outage: the ballot is committed, its notification never arrives.
+        hub.publish, real = (lambda room, event: None), hub.publish
+        opened.vote(committee[0], "agree")
+        hub.publish = real
+        hub.publish(live.room_name(opened.id), {"type": "resync"})
+        snap = recv_json(ws)
+        assert snap["type"] == "snapshot" and snap["seq"] == 9
+        assert snap["tallies"][0]["agree"] == 1
+        assert "16.7%" in recv(screen)["text"]  # 1 of 6: the projector caught up
+        opened.vote(committee[1], "agree")
+        event = recv_json(ws)
+        assert (event["type"], event["seq"], event["tally"]["agree"]) == ("tally", 10, 2)
