@@ -159,3 +159,20 @@ def get_session(request: Request) -> Iterator[Session]:
 # scope="function": the commit runs when the endpoint returns, before the response is sent, so
 # a failed commit is a failed response and the client never reads ahead of the database.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def insert_once(session: Session, row) -> bool:
+    """Add `row` inside a savepoint; False when a unique constraint says it exists already.
+
+    "Once" rules (one ballot, one support, one phone) are the database's to enforce: two requests
+    can both pass a Python check, but only one insert wins. The row is added inside the savepoint,
+    so a lost race leaves nothing pending in the session."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True

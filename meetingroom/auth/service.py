@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from meetingroom import audit
 from meetingroom.auth.security import hash_password, verify_password
+from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from meetingroom.models import SEATS, MemberUnit, User
 
@@ -112,13 +112,9 @@ def _create(session: Session, *, community_id: int, actor: User | None, name: st
                 password_hash=hash_password(password), address=address,
                 is_secretary=is_secretary, is_party_member=is_party_member, seat=seat,
                 unit_id=unit_id)
-    session.add(user)
-    try:
-        # The unique constraint settles a race between two registrations of one phone.
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict("An account with this phone number already exists.") from None
+    # The unique constraint settles a race between two registrations of one phone.
+    if not insert_once(session, user):
+        raise Conflict("An account with this phone number already exists.")
     audit.record(session, community_id=community_id, actor_id=actor.id if actor else user.id,
                  action="user.create", entity="user", entity_id=user.id, seat=seat,
                  is_secretary=is_secretary, is_party_member=is_party_member)

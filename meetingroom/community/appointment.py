@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from meetingroom import audit, labels
 from meetingroom.auth.service import get_user, require_secretary
 from meetingroom.community.service import Committee, Warning, committee, list_units
+from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, Invalid
 from meetingroom.i18n import gettext
 from meetingroom.models import AppointmentStep, Community, MemberUnit, User
@@ -95,12 +95,8 @@ def record_appointment_step(session: Session, *, actor: User, user_id: int, step
         raise Invalid("At most {n} characters.", field="note", n=500)
     row = AppointmentStep(community_id=actor.community_id, user_id=record.person.id, step=step,
                           done_on=done_on, done_by=done_by, note=note)
-    session.add(row)
-    try:
-        with session.begin_nested():  # two secretaries recording the same step at once
-            session.flush()
-    except IntegrityError:
-        raise Conflict("This step is already recorded.", rule="R2.2") from None
+    if not insert_once(session, row):  # two secretaries recording the same step at once
+        raise Conflict("This step is already recorded.", rule="R2.2")
     audit.record(session, community_id=actor.community_id, actor_id=actor.id,
                  action="appointment.step", entity="user", entity_id=record.person.id,
                  step=step, done_on=done_on.isoformat(), done_by=done_by)

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from meetingroom import audit
 from meetingroom.auth.service import require_secretary
+from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, Invalid, NotFound
 from meetingroom.models import Category, Community, MemberUnit, User
 
@@ -30,11 +31,7 @@ def ensure_default_community(session: Session, name: str = "幸福社区") -> Co
     community = session.exec(select(Community).where(Community.slug == DEFAULT_SLUG)).first()
     if community is None:
         community = Community(name=name, slug=DEFAULT_SLUG)
-        session.add(community)
-        try:
-            with session.begin_nested():
-                session.flush()
-        except IntegrityError:  # another worker created it first
+        if not insert_once(session, community):  # another worker created it first
             community = session.exec(select(Community).where(Community.slug == DEFAULT_SLUG)).one()
     if not session.exec(select(Category.id).where(Category.community_id == community.id)).first():
         for position, (code, zh, en) in enumerate(DEFAULT_CATEGORIES):
@@ -152,12 +149,8 @@ def add_unit(session: Session, *, actor: User, name: str, kind: str = "other",
                                                                  contact_phone)
     unit = MemberUnit(community_id=actor.community_id, name=name, kind=kind,
                       contact_name=contact_name, contact_phone=contact_phone)
-    session.add(unit)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict("A member unit with this name already exists.") from None
+    if not insert_once(session, unit):
+        raise Conflict("A member unit with this name already exists.")
     audit.record(session, community_id=actor.community_id, actor_id=actor.id,
                  action="unit.create", entity="member_unit", entity_id=unit.id, name=name)
     return unit

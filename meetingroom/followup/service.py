@@ -30,11 +30,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from meetingroom import audit, notifications
 from meetingroom.auth.service import require_secretary
+from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, DomainError, Forbidden, Invalid, NotAuthenticated, NotFound
 from meetingroom.labels import N_
 from meetingroom.models import (
@@ -622,12 +622,7 @@ def rate_resolution(session: Session, *, actor: User, resolution_id: int, score,
     if created:
         rating = Rating(community_id=actor.community_id, resolution_id=resolution.id,
                         user_id=actor.id, group=group, score=score, comment=comment)
-        try:
-            # Added inside the savepoint, so a lost race leaves nothing pending behind.
-            with session.begin_nested():
-                session.add(rating)
-                session.flush()
-        except IntegrityError:  # the same person's other request won: replace that one
+        if not insert_once(session, rating):  # his other request won: replace that one
             created = False
             rating = _my_rating(session, resolution.id, actor.id)
     if not created:
@@ -735,11 +730,7 @@ def report_rating(session: Session, *, actor: User, rating_id: int, reason: str)
         raise Conflict("This rating has no comment to report.")
     report = ContentReport(community_id=actor.community_id, target="rating", target_id=rating.id,
                            user_id=actor.id, reason=reason)
-    try:
-        with session.begin_nested():
-            session.add(report)
-            session.flush()
-    except IntegrityError:  # reported before by this person: nothing more to do
+    if not insert_once(session, report):  # reported before by this person: nothing more to do
         session.refresh(rating)
         return rating
     session.exec(update(Rating).where(Rating.id == rating.id)

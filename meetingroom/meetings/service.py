@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, func, select
 
 from meetingroom import audit
 from meetingroom.auth.service import require_secretary
+from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, Forbidden, Invalid, NotFound
 from meetingroom.i18n import get_locale
 from meetingroom.meetings import chain, live, rules, state
@@ -295,14 +295,10 @@ def add_agenda_item(session: Session, *, actor: User, meeting_id: int,
                         .where(AgendaItem.meeting_id == meeting.id)).one() or 0
     item = AgendaItem(community_id=actor.community_id, meeting_id=meeting.id,
                       proposal_id=proposal.id, position=last + 1)
-    session.add(item)
+    if not insert_once(session, item):
+        raise Conflict("This proposal is already on the agenda.")
     proposal.status = "on_agenda"
     session.add(proposal)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict("This proposal is already on the agenda.") from None
     seq = _bump(session, meeting)
     _record(session, actor, "agenda.add", "agenda_item", item.id, meeting_id=meeting.id,
             proposal_id=proposal.id)
@@ -608,13 +604,8 @@ def cast_ballot(session: Session, *, actor: User, item_id: int, choice: str) -> 
         raise Conflict("The vote on this item is closed.")
     if actor.id not in _present_ids(session, meeting):
         raise Forbidden("Check in to the meeting before you vote.", rule="R7.5")
-    session.add(VoteCast(item_id=item.id, voter_id=actor.id))
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict("You have already voted on this item; a ballot is final.",
-                       rule="R7.5") from None
+    if not insert_once(session, VoteCast(item_id=item.id, voter_id=actor.id)):
+        raise Conflict("You have already voted on this item; a ballot is final.", rule="R7.5")
     column = getattr(AgendaItem, choice)
     done = session.execute(sa.update(AgendaItem)
                            .where(AgendaItem.id == item.id, AgendaItem.vote_status == "open")

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from meetingroom import audit
+from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from meetingroom.labels import N_
 from meetingroom.models import Cosponsor, Proposal, Resolution, Suggestion, Support, User
@@ -144,11 +144,7 @@ def cosponsor(session: Session, *, actor: User | None, proposal_id: int) -> Prop
     if session.exec(select(Cosponsor.id).where(Cosponsor.proposal_id == proposal.id,
                                                Cosponsor.user_id == actor.id)).first():
         return proposal
-    try:
-        with session.begin_nested():
-            session.add(Cosponsor(proposal_id=proposal.id, user_id=actor.id))
-            session.flush()
-    except IntegrityError:
+    if not insert_once(session, Cosponsor(proposal_id=proposal.id, user_id=actor.id)):
         return proposal
     audit.record(session, community_id=proposal.community_id, actor_id=actor.id,
                  action="proposal.cosponsor", entity="proposal", entity_id=proposal.id)

@@ -16,11 +16,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from meetingroom import audit, labels, photos
 from meetingroom.auth.service import require_secretary
+from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, Invalid, NotAuthenticated, NotFound
 from meetingroom.labels import N_
 from meetingroom.models import (
@@ -419,12 +419,8 @@ def support_suggestion(session: Session, *, actor: User | None,
     if session.exec(select(Support.id).where(Support.suggestion_id == s.id,
                                              Support.user_id == actor.id)).first():
         return s
-    try:
-        with session.begin_nested():
-            session.add(Support(suggestion_id=s.id, user_id=actor.id))
-            session.flush()
-    except IntegrityError:  # a second tap raced the first
-        return s
+    if not insert_once(session, Support(suggestion_id=s.id, user_id=actor.id)):
+        return s  # a second tap raced the first
     session.exec(update(Suggestion).where(Suggestion.id == s.id)
                  .values(supporters=Suggestion.supporters + 1))
     session.refresh(s)
@@ -446,12 +442,8 @@ def report_suggestion(session: Session, *, actor: User | None, suggestion_id: in
             ContentReport.target == "suggestion", ContentReport.target_id == s.id,
             ContentReport.user_id == actor.id)).first():
         return s
-    try:
-        with session.begin_nested():
-            session.add(ContentReport(community_id=s.community_id, target="suggestion",
-                                      target_id=s.id, user_id=actor.id, reason=reason))
-            session.flush()
-    except IntegrityError:
+    if not insert_once(session, ContentReport(community_id=s.community_id, target="suggestion",
+                                              target_id=s.id, user_id=actor.id, reason=reason)):
         return s
     session.exec(update(Suggestion).where(Suggestion.id == s.id)
                  .values(report_count=Suggestion.report_count + 1))
@@ -536,12 +528,8 @@ def add_category(session: Session, *, actor: User | None, code: str, name_zh: st
         Category.community_id == actor.community_id)).one() + 1
     category = Category(community_id=actor.community_id, code=code, name_zh=name_zh,
                         name_en=name_en, position=position)
-    session.add(category)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:
-        raise Conflict("A category with this code already exists.") from None
+    if not insert_once(session, category):
+        raise Conflict("A category with this code already exists.")
     audit.record(session, community_id=actor.community_id, actor_id=actor.id,
                  action="category.create", entity="category", entity_id=category.id, code=code)
     return category
