@@ -178,6 +178,22 @@ def _validation_message(err: dict) -> str:
     return i18n.gettext("This value is not valid.")
 
 
+def install_api_docs(app: FastAPI) -> None:
+    """/docs with Swagger UI served from this site (the swagger-ui-bundle-v2 package), never from
+    a CDN: deployments in China often cannot reach one, and nothing else here uses one."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs():
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="meetingroom API",
+                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger/swagger-ui.css",
+                                   swagger_favicon_url="/static/swagger/favicon-32x32.png")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is not None:
         set_settings(settings)
@@ -192,8 +208,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.hub.stop()
 
     app = FastAPI(title="meetingroom", version=__version__, description=API_DESCRIPTION,
-                  lifespan=lifespan, openapi_url="/openapi.json", docs_url="/docs",
+                  lifespan=lifespan, openapi_url="/openapi.json", docs_url=None,
                   redoc_url=None)
+    install_api_docs(app)
     app.state.hub = make_hub(settings.broadcast_url)
     app.state.settings = settings
 

@@ -34,3 +34,15 @@ def test_responses_are_compressed_and_carry_security_headers(client):
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-frame-options"] == "DENY"
+
+
+def test_api_docs_are_served_without_a_cdn(client):
+    html = client.get("/docs").text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert "/static/swagger/swagger-ui-bundle.js" in sources
+    assert not [s for s in sources if s.startswith(("http:", "https:", "//"))]
+    assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static/swagger/swagger-ui.css").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/items/{item_id}/ballots" in spec["paths"]
+    assert spec["info"]["title"] == "meetingroom"
