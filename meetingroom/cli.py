@@ -75,14 +75,16 @@ def db_upgrade():
 @app.command()
 def demo():
     """Load a demo community (idempotent) and print the demo logins."""
-    from meetingroom.demo import load_demo
+    from meetingroom.demo import load_demo, summary
 
     _prepare()
     for session in db.session_scope():
         logins = load_demo(session)
+        line = summary(session)
     typer.echo("Demo community loaded. Logins (phone / password):")
     for role, name, phone, password in logins:
         typer.echo(f"  {role:<28} {name:<6} {phone}  {password}")
+    typer.echo(line)
 
 
 class SeatChoice(StrEnum):

@@ -235,6 +235,19 @@ def seated_at(session: Session, community_id: int,
     return seated
 
 
+def seated_when_opened(session: Session, meeting: Meeting,
+                       opened: datetime) -> list[tuple[str | None, User]]:
+    """Who was seated when the meeting opened: the ids frozen then (`seated_member_ids`); only
+    for meetings opened before that column existed (NULL) the audit log's reconstruction. The
+    seat printed next to a frozen id is his current one (none if he has been unseated since)."""
+    if meeting.seated_member_ids is None:
+        return seated_at(session, meeting.community_id, opened)
+    users = session.exec(select(User).where(User.id.in_(meeting.seated_member_ids or [-1]))).all()
+    seated = [(u.seat, u) for u in users]
+    seated.sort(key=lambda su: (SEAT_ORDER.get(su[0], 9), su[1].id))
+    return seated
+
+
 def _member(user: User, units: dict[int, MemberUnit], att: Attendance | None,
             seat: str | None) -> MinutesMember:
     """`seat` is the seat held when the meeting opened, which the minutes print."""
@@ -257,7 +270,7 @@ def gather(session: Session, meeting_id: int, *, community_id: int | None = None
         MemberUnit.community_id == community_id)).all()}
     opened = meeting.opened_at or meeting.starts_at
 
-    seated_users = seated_at(session, community_id, opened)
+    seated_users = seated_when_opened(session, meeting, opened)
     attendance = {a.user_id: a for a in session.exec(select(Attendance).where(
         Attendance.meeting_id == meeting.id)).all()}
     seated_ids = {u.id for _s, u in seated_users}

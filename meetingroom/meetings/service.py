@@ -182,6 +182,12 @@ def _seated_now(session: Session, community_id: int) -> int:
     return seated_count(session, community_id)
 
 
+def _seated_ids_now(session: Session, community_id: int) -> list[int]:
+    """The seated members now (the same people `seated_count` counts), by id."""
+    return sorted(session.exec(select(User.id).where(
+        User.community_id == community_id, User.seat.is_not(None), User.is_active)).all())
+
+
 def _seated(session: Session, meeting: Meeting) -> int:
     """S: frozen when the meeting opened; the live count before."""
     if meeting.seated_at_open is not None:
@@ -375,13 +381,15 @@ def open_meeting(session: Session, *, actor: User, meeting_id: int) -> Opened:
     meeting = _lock(session, actor, meeting_id)
     if meeting.status != "scheduled":
         raise Conflict("The meeting is already open or closed.")
-    seated = _seated_now(session, meeting.community_id)
+    seated_ids = _seated_ids_now(session, meeting.community_id)
+    seated = len(seated_ids)
     present = len(_present_ids(session, meeting))
     allowed, rule = rules.may_open_meeting(rules.MeetingKind(meeting.kind), seated, present)
     if not allowed:
         raise _quorum_conflict(seated, present, opening=True)
     meeting.status = "open"
     meeting.seated_at_open = seated
+    meeting.seated_member_ids = seated_ids  # who S is, for the minutes
     meeting.opened_at = utcnow()
     session.add(meeting)
     seq = _bump(session, meeting)

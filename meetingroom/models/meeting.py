@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import JSON, Column, Field, SQLModel
 
 from meetingroom.models.base import community_fk, created_at_field, optional_time_field
 
@@ -23,6 +23,10 @@ class Meeting(SQLModel, table=True):
     seq: int = 0
     # S frozen when the meeting opens (R7: "seated at the time the meeting opens").
     seated_at_open: int | None = None
+    # Who those S members were, frozen with S (the minutes name them). NULL for meetings opened
+    # before the column existed; the minutes then read the roster's history from the audit log.
+    seated_member_ids: list[int] | None = Field(default=None,
+                                                sa_column=Column(JSON, nullable=True))
     opened_at: datetime | None = optional_time_field()
     closed_at: datetime | None = optional_time_field()
     created_by_id: int | None = Field(default=None, foreign_key="user.id", nullable=True)

@@ -209,8 +209,38 @@ def test_unknown_or_foreign_meeting_is_not_found(client, session, cm):
         assert client.get(f"/api/v1/meetings/{mid}/ballot-log").status_code == 404
 
 
+def test_minutes_name_exactly_the_members_seated_at_opening(client, session, factory, meet,
+                                                           make_proposal):
+    """The names are frozen when the meeting opens (meeting.seated_member_ids): a member unseated
+    afterwards stays, one seated afterwards is not there, even when no audit record says so."""
+    committee, secretary = meet.members, meet.secretary
+    resident = factory.user("后来的委员")  # a resident, seated after the opening without an
+    meet.schedule([make_proposal()])     # audited change (as SQL or a loader would do it)
+    meet.check_in(*committee[:7])
+    meet.open()
+    resident.seat = "part_time"
+    session.add(resident)
+    session.commit()
+    r = client.patch(f"/api/v1/users/{committee[2].id}", headers=auth(secretary),
+                     json={"seat": None})
+    assert r.status_code == 200
+    meet.close()
+    meeting = session.get(Meeting, meet.id)
+    session.refresh(meeting)
+    assert sorted(meeting.seated_member_ids) == sorted(u.id for u in committee)
+
+    m = client.get(f"/api/v1/meetings/{meet.id}/minutes").json()
+    assert sorted(p["id"] for p in m["seated"]) == sorted(u.id for u in committee)
+    assert m["seated_note"] == "" and m["quorum"]["seated"] == 9
+    assert {p["id"] for p in m["present"]} == {u.id for u in committee[:7]}
+    assert {p["id"] for p in m["absent"]} == {u.id for u in committee[7:]}
+    page = client.get(f"/meetings/{meet.id}/minutes").text
+    assert "后来的委员" not in page and committee[2].name in page
+
+
 def test_seated_members_are_those_of_the_day_the_meeting_opened(client, session, factory):
-    """The names come from the roster's audited history, not from today's roster."""
+    """A meeting opened before seated_member_ids existed (NULL): the names come from the
+    roster's audited history, not from today's roster."""
     secretary = factory.user("秘书", secretary=True)
 
     def add(name, phone):
