@@ -46,8 +46,11 @@ def voter(url: str, item_id: int, headers: list[dict[str, str]], conns: int, t0:
             await client.get("/healthz")  # one connection up before the burst
 
             async def one(h: dict[str, str]) -> tuple[int, float]:
-                r = await client.post(f"/api/v1/items/{item_id}/ballots", headers=h,
-                                      json={"choice": "agree"})
+                try:
+                    r = await client.post(f"/api/v1/items/{item_id}/ballots", headers=h,
+                                          json={"choice": "agree"})
+                except httpx.HTTPError:  # counted as status 0: the connection failed
+                    return 0, time.time()
                 return r.status_code, time.time()
 
             await asyncio.sleep(max(0.0, t0 - time.time()))
@@ -123,6 +126,10 @@ def run(args: argparse.Namespace) -> dict:
             "server_cpu_s": r["server_cpu_s"],
             "server_cpu_ms_per_ballot": round(r["server_cpu_s"] * 1000 / args.members, 2),
         }
+    except BaseException:
+        log = server.log.read_text(errors="replace") if server.log.exists() else ""
+        print(f"server log (tail):\n{log[-4000:]}", file=sys.stderr)
+        raise
     finally:
         for p in procs:
             if p.is_alive():
