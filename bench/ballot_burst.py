@@ -98,12 +98,22 @@ def run(args: argparse.Namespace) -> dict:
                                                    args.conns, t0, out), daemon=True)
                 p.start()
                 procs.append(p)
+            spy = None
+            if args.py_spy:  # sample the (first) worker during the burst
+                import signal
+                import subprocess
+                spy = subprocess.Popen(["py-spy", "record", "-p", str(spids[-1]), "-r", "200",
+                                        "--format", "raw", "-o", args.py_spy],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             cpu0 = sum_cpu(spids)
             results: list[tuple[int, float]] = []
             for _ in procs:
                 results += await asyncio.to_thread(out.get, True, args.timeout)
             seen = await watcher
             cpu = sum_cpu(spids) - cpu0
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(30)
             return {"t0": t0, "results": results, "seen": seen, "server_cpu_s": round(cpu, 2)}
 
         r = asyncio.run(main())
@@ -149,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--redis", metavar="URL")
     p.add_argument("--runs", type=int, default=3, help="fresh server each; the median is shown")
     p.add_argument("--timeout", type=float, default=120.0, help="per-wait limit, seconds")
+    p.add_argument("--py-spy", metavar="PATH",
+                   help="profile the server during the burst (py-spy raw/collapsed stacks)")
     p.add_argument("--json", metavar="PATH")
     args = p.parse_args(argv)
     rows = []
