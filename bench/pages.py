@@ -75,13 +75,13 @@ PAGES: list[Page] = [
 
 def prepare(server: AppServer, args: argparse.Namespace) -> dict[str, Any]:
     """Create what the pages need before measuring; returns values for `{placeholders}`:
-    an open meeting with 9 present members and an open vote (projector), and, with
+    an open meeting with 30 present members and an open vote (projector), and, with
     `--suggestions N`, N visible suggestions inserted directly with SQL (the list at scale)."""
     try:
         from live_meeting import LiveMeeting
     except ImportError:  # pragma: no cover
         from bench.live_meeting import LiveMeeting
-    meeting = LiveMeeting(server, members=9).setup()
+    meeting = LiveMeeting(server, members=30).setup()
     if args.suggestions:
         insert_suggestions(meeting.db_url(), args.suggestions)
     return {"meeting_id": meeting.id}
