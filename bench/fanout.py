@@ -11,6 +11,9 @@ expected, and the server's peak RSS (VmHWM from /proc, summed over
 
     python bench/fanout.py --target bare --viewers 200,1000,2000,5000 --messages 20
     python bench/fanout.py --target bare --viewers 1000 --json bench/results/bare.json
+    python bench/fanout.py --target app --baseline bare --viewers 200,1000,2000 --messages 20
+    python bench/fanout.py --target app --baseline bare --viewers 1000 --workers 2 \
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test --redis redis://127.0.0.1:6379/0
 
 Targets
 -------
