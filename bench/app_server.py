@@ -43,8 +43,10 @@ def free_port() -> int:
 
 class AppServer:
     def __init__(self, *, workers: int = 1, postgres: str | None = None,
-                 redis: str | None = None, extra_env: dict[str, str] | None = None) -> None:
+                 redis: str | None = None, extra_env: dict[str, str] | None = None,
+                 ws_deflate: bool = False) -> None:
         self.workers = workers
+        self.ws_deflate = ws_deflate  # uvicorn with permessage-deflate on (serve turns it off)
         self.postgres_admin = postgres
         self.redis = redis
         self.port = free_port()
@@ -68,9 +70,12 @@ class AppServer:
             self.env["MEETINGROOM_DATABASE_URL"] = self._create_database()
         subprocess.run([sys.executable, "-m", "meetingroom", "demo"], env=self.env, check=True,
                        stdout=subprocess.DEVNULL, timeout=300)
+        cmd = [sys.executable, "-m", "meetingroom", "serve", "--port", str(self.port),
+               "--workers", str(self.workers)]
+        if self.ws_deflate:  # `serve` itself, with the one setting it fixes turned back on
+            cmd = [sys.executable, "-c", _DEFLATE_SERVE, str(self.port), str(self.workers)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "meetingroom", "serve", "--port", str(self.port),
-             "--workers", str(self.workers)],
+            cmd,
             env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
@@ -153,6 +158,15 @@ class AppServer:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
         admin.dispose()
         self.db_name = None
+
+
+_DEFLATE_SERVE = """
+import sys, uvicorn
+from meetingroom.cli import log_config
+uvicorn.run("meetingroom.asgi:app", host="127.0.0.1", port=int(sys.argv[1]),
+            workers=int(sys.argv[2]), ws_per_message_deflate=True, log_level="info",
+            log_config=log_config())
+"""
 
 
 def _csrf(html: str) -> str:

@@ -11,6 +11,9 @@ expected, and the server's peak RSS (VmHWM from /proc, summed over
 
     python bench/fanout.py --target bare --viewers 200,1000,2000,5000 --messages 20
     python bench/fanout.py --target bare --viewers 1000 --json bench/results/bare.json
+    python bench/fanout.py --target app --baseline bare --viewers 200,1000,2000 --messages 20
+    python bench/fanout.py --target app --baseline bare --viewers 1000 --workers 2 \
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test --redis redis://127.0.0.1:6379/0
 
 Targets
 -------
@@ -268,7 +271,80 @@ class BareTarget(Target):
         return json.loads(self.ctl.recv(timeout=10))
 
 
-TARGETS: dict[str, type[Target]] = {"bare": BareTarget}
+class AppTarget(Target):
+    """The meetingroom app's JSON live feed, ``WS /api/v1/meetings/{id}/live``.
+
+    ``start()`` runs ``bench/app_server.AppServer`` (SQLite and the in-process hub, or
+    ``--postgres``/``--redis`` with ``--workers N``), and ``live_meeting.LiveMeeting`` opens a
+    meeting with ``--messages`` seated, present members and opens the vote on its item. Viewers
+    connect without a token (the public feed) or, with ``--viewer-token``, as a member
+    (``?token=``). Trigger ``i`` is member ``i`` POSTing a ballot; the message it causes is the
+    ``tally`` event whose ``seq`` is the seq before the run + 1 + i (one event per ballot)."""
+
+    name = "app"
+    marker_field = "seq"
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        super().__init__(args)
+        self.server: Any = None
+        self.meeting: Any = None
+        self.http: Any = None
+        self.base_seq = 0
+        self.ballot_ms: list[float] = []
+
+    def start(self) -> None:
+        import httpx
+
+        try:
+            from app_server import AppServer
+            from live_meeting import LiveMeeting
+        except ImportError:  # pragma: no cover
+            from bench.app_server import AppServer
+            from bench.live_meeting import LiveMeeting
+        # --compression: the clients offer permessage-deflate and the server accepts it.
+        self.server = AppServer(workers=self.args.workers, postgres=self.args.postgres,
+                                redis=self.args.redis, ws_deflate=self.args.compression).start()
+        self.meeting = LiveMeeting(self.server, members=self.args.messages).setup()
+        self.base_seq = self.meeting.seq()
+        self.http = httpx.Client(base_url=self.server.url, timeout=30)
+
+    def stop(self) -> None:
+        if self.http is not None:
+            self.http.close()
+            self.http = None
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def server_pids(self) -> list[int]:
+        return self.server.pids() if self.server is not None else []
+
+    def connect_url(self, i: int) -> str:
+        if self.args.viewer_token:
+            token = self.meeting.member_headers[i % self.args.messages]["Authorization"][7:]
+            return self.meeting.live_url(token)
+        return self.meeting.live_url()
+
+    def marker_value(self, i: int) -> Any:
+        return self.base_seq + 1 + i
+
+    def trigger(self, i: int) -> int:
+        url = f"/api/v1/items/{self.meeting.item_id}/ballots"
+        headers = self.meeting.member_headers[i]
+        t = time.time_ns()
+        r = self.http.post(url, headers=headers, json={"choice": "agree"})
+        self.ballot_ms.append((time.time_ns() - t) / 1e6)
+        if r.status_code != 201:
+            raise RuntimeError(f"ballot {i}: {r.status_code} {r.text[:200]}")
+        return t
+
+    def stats(self) -> dict[str, Any]:
+        ms = sorted(self.ballot_ms)
+        return {"ballot_request_p50_ms": round(pct(ms, 50) or 0, 1),
+                "ballot_request_max_ms": round(ms[-1], 1) if ms else None}
+
+
+TARGETS: dict[str, type[Target]] = {"bare": BareTarget, "app": AppTarget}
 
 
 def add_target_arguments(p: argparse.ArgumentParser) -> None:
@@ -279,6 +355,14 @@ def add_target_arguments(p: argparse.ArgumentParser) -> None:
         default=0,
         help="bare: extra bytes of padding in every published message",
     )
+    p.add_argument("--workers", type=int, default=1, help="app: uvicorn workers")
+    p.add_argument("--postgres", metavar="ADMIN_URL",
+                   help="app: run on a fresh PostgreSQL database made through this URL")
+    p.add_argument("--redis", metavar="URL", help="app: MEETINGROOM_BROADCAST_URL")
+    p.add_argument("--viewer-token", action="store_true",
+                   help="app: viewers connect as members (?token=) instead of anonymously")
+    p.add_argument("--baseline", choices=["bare"],
+                   help="also run this target for every N, right before, and print ratios")
 
 
 # ---------------------------------------------------------------------- measuring
@@ -422,6 +506,16 @@ def run_one(
     return row
 
 
+RATIOS = ("p50_ms", "p99_ms", "max_ms", "rss_peak_mb", "server_cpu_s")
+
+
+def add_ratios(row: dict[str, Any], base: dict[str, Any]) -> None:
+    """``x_<field>`` = this row's figure / the baseline's for the same N (None if missing)."""
+    for key in RATIOS:
+        a, b = row.get(key), base.get(key)
+        row[f"x_{key}"] = round(a / b, 2) if a is not None and b else None
+
+
 def kb_to_mb(kb: int | None) -> float | None:
     return None if kb is None else round(kb / 1024, 1)
 
@@ -442,6 +536,10 @@ COLUMNS = [
     ("rss_peak_mb", "RSS peak", "{:.1f}"),
     ("server_cpu_s", "srv cpu", "{:.2f}"),
     ("client_cpu_s", "cli cpu", "{:.2f}"),
+    ("x_p50_ms", "xp50", "{:.2f}"),
+    ("x_p99_ms", "xp99", "{:.2f}"),
+    ("x_rss_peak_mb", "xRSS", "{:.2f}"),
+    ("x_server_cpu_s", "xcpu", "{:.2f}"),
 ]
 
 
@@ -573,10 +671,17 @@ def main(argv: list[str] | None = None) -> int:
     signal.setitimer(signal.ITIMER_REAL, args.timeout)
 
     rows: list[dict[str, Any]] = []
+    base_rows: list[dict[str, Any]] = []
     status = 0
     try:
         for n in args.viewer_counts:
+            base = None
+            if args.baseline:
+                base = run_one(TARGETS[args.baseline], n, args, deadline, base_rows)
+                print_row(base)
             row = run_one(target_cls, n, args, deadline, rows)
+            if base is not None:
+                add_ratios(row, base)
             print_row(row)
             if row.get("error"):
                 status = 1
@@ -587,6 +692,9 @@ def main(argv: list[str] | None = None) -> int:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
     print()
+    if base_rows:
+        print_table(base_rows, f"baseline, target={args.baseline}, same run, same clients")
+        print()
     print_table(
         rows,
         f"fan-out, target={args.target}, K={args.messages} messages "
@@ -598,6 +706,7 @@ def main(argv: list[str] | None = None) -> int:
             "config": {k: v for k, v in vars(args).items() if k != "json"},
             "host": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
             "rows": rows,
+            "baseline_rows": base_rows,
         }
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n")

@@ -42,8 +42,7 @@ TEXT_TYPES = ("text/", "application/javascript", "application/json", "image/svg+
 PAGES: list[tuple[str, str, str | None]] = [
     ("home", "/", None),
     ("login", "/login", None),
-    # Pending (other steps, when they land on main):
-    # ("suggestion form", "/suggestions/new", "resident"),
+    ("suggestion form", "/suggestions/new", "resident"),
 ]
 
 

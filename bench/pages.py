@@ -44,10 +44,10 @@ from pathlib import Path
 from typing import Any
 
 try:  # python bench/pages.py, or python -m bench.pages
-    from app_server import AppServer
+    from app_server import DEMO, AppServer
     from fanout import pct, sum_cpu
 except ImportError:  # pragma: no cover
-    from bench.app_server import AppServer
+    from bench.app_server import DEMO, AppServer
     from bench.fanout import pct, sum_cpu
 
 
@@ -66,19 +66,50 @@ PAGES: list[Page] = [
     Page("home /", "/"),
     Page("committee /committee", "/committee"),
     Page("notifications (logged in)", "/notifications", login="resident"),
-    # Pending: other steps' pages, to be added when they land on main (issue 6):
-    # Page("suggestion list", "/suggestions"),
-    # Page("suggestion submit", "/suggestions", login="resident",
-    #      form=lambda n: {"title": f"Bench suggestion {n}", "body": "路灯不亮了"}),
-    # Page("projector", "/meetings/{meeting_id}/projector", login="secretary"),
-    # and the list with 100,000 suggestions against an empty table: a `prepare()` that inserts
-    # them, run as a second table.
+    Page("suggestion list /suggestions", "/suggestions"),
+    Page("suggestion submit", "/suggestions", login="resident",
+         form=lambda n: {"title": f"Bench suggestion {n}", "body": "路灯不亮了，请尽快修理。"}),
+    Page("projector (open vote)", "/meetings/{meeting_id}/projector", login="secretary"),
 ]
 
 
-def prepare(server: AppServer) -> dict[str, Any]:
-    """Create what the pages need before measuring; returns values for `{placeholders}`."""
-    return {}
+def prepare(server: AppServer, args: argparse.Namespace) -> dict[str, Any]:
+    """Create what the pages need before measuring; returns values for `{placeholders}`:
+    an open meeting with 30 present members and an open vote (projector), and, with
+    `--suggestions N`, N visible suggestions inserted directly with SQL (the list at scale)."""
+    try:
+        from live_meeting import LiveMeeting
+    except ImportError:  # pragma: no cover
+        from bench.live_meeting import LiveMeeting
+    meeting = LiveMeeting(server, members=30).setup()
+    if args.suggestions:
+        insert_suggestions(meeting.db_url(), args.suggestions)
+    return {"meeting_id": meeting.id}
+
+
+def insert_suggestions(db_url: str, n: int) -> None:
+    """N suggestions by the demo resident, spread over the last year, in batches of 5,000."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from meetingroom.models import Suggestion, User
+
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        community_id, author_id = conn.execute(
+            sa.select(User.community_id, User.id).where(User.phone == DEMO["resident"])).one()
+        now = dt.datetime.now(dt.UTC)
+        for start in range(0, n, 5000):
+            conn.execute(sa.insert(Suggestion.__table__), [
+                {"community_id": community_id, "author_id": author_id,
+                 "title": f"Suggestion {i}: 路灯不亮了", "body": "请尽快修理楼道的路灯。" * 5,
+                 "location": "3号楼", "status": "submitted", "supporters": i % 17,
+                 "decline_reason": "", "show_name": False, "hidden": False,
+                 "hidden_reason": "", "report_count": 0, "on_behalf_name": "",
+                 "on_behalf_address": "", "created_at": now - dt.timedelta(minutes=5 * i)}
+                for i in range(start, min(n, start + 5000))])
+    engine.dispose()
 
 
 # -------------------------------------------------------------------- the load generator
@@ -212,7 +243,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     server = AppServer(workers=args.workers, postgres=args.postgres, redis=args.redis).start()
     clients, procs = [], []
     try:
-        context = prepare(server)
+        context = prepare(server, args)
         auths = {}
         for page in pages:
             if page.login and page.login not in auths:
@@ -297,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--postgres", metavar="ADMIN_URL",
                    help="use a fresh PostgreSQL database created through this URL")
     p.add_argument("--redis", metavar="URL", help="MEETINGROOM_BROADCAST_URL for the server")
+    p.add_argument("--suggestions", type=int, default=0,
+                   help="insert this many suggestions first (the list at scale: 100000)")
     p.add_argument("--procs", type=int, default=1, help="client processes")
     p.add_argument("--conns", type=int, default=4, help="connections per client process "
                    "(more only queues: on 2 cores 16 gave less req/s and 7x the p99)")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
+import anyio
 import sqlalchemy as sa
 from fastapi import Depends
+from fastapi.concurrency import contextmanager_in_threadpool
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -151,9 +153,32 @@ def session_scope(*, write: bool = True) -> Iterator[Session]:
         _run_after_commit(session)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+# At most this many requests of one worker hold a session at once; the others wait for a slot on
+# the event loop, holding neither a thread nor a connection. A session is opened (a connection
+# checked out and, on SQLite, the write lock taken with BEGIN IMMEDIATE) in one threadpool trip,
+# used in the next (the endpoint), and closed in a third. Without the gate a burst of writes
+# (500 ballots at once, docs/benchmarks.md) froze the worker: requests that held a connection, or
+# SQLite's write lock, waited for a thread to run their endpoint, while all 40 threads waited for
+# a connection (QueuePool timeout, PostgreSQL) or for that lock (busy_timeout, SQLite)
+# (fastapi/fastapi#3205). Below the threadpool (40) and the pool (40 + 10), a holder always
+# finds a thread and a connection. Sockets' snapshot reads and startup sessions do not count.
+SESSION_SLOTS = 30
+
+
+def _session_gate(request: Request) -> anyio.Semaphore:
+    gate = getattr(request.app.state, "session_gate", None)
+    if gate is None:
+        gate = request.app.state.session_gate = anyio.Semaphore(SESSION_SLOTS)
+    return gate
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """FastAPI dependency: services never commit; this commits once per request."""
-    yield from session_scope(write=request.method not in ("GET", "HEAD", "OPTIONS"))
+    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    async with _session_gate(request):
+        scope = contextlib.contextmanager(session_scope)(write=write)
+        async with contextmanager_in_threadpool(scope) as session:
+            yield session
 
 
 # scope="function": the commit runs when the endpoint returns, before the response is sent, so

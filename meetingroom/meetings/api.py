@@ -155,8 +155,9 @@ def open_vote(item_id: int, user: CurrentUser, session: SessionDep,
 @router.post("/items/{item_id}/ballots", response_model=TallyOut, status_code=201,
              summary="Cast your ballot: agree, oppose or abstain; once, final (R7.5)")
 def cast_ballot(item_id: int, body: BallotIn, user: CurrentUser, session: SessionDep):
-    service.cast_ballot(session, actor=user, item_id=item_id, choice=body.choice)
-    return _tally(session, user.community_id, item_id)
+    item = service.cast_ballot(session, actor=user, item_id=item_id, choice=body.choice)
+    st = service.state_after_ballot(session, meeting_id=item.meeting_id)
+    return state.tally_data(st, item.id, get_locale())
 
 
 @router.post("/items/{item_id}/vote/close", response_model=TallyOut,

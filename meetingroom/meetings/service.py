@@ -157,10 +157,21 @@ def _emit(session: Session, meeting: Meeting, seq: int, kind: str, *, item_id: i
         if tallies:
             body["tallies"] = state.tallies_data(st, locale)
         locales[locale] = body
+    session.info["emitted_state"] = (meeting.id, seq, st)  # see state_after_ballot
     event = {"type": kind, "seq": seq, "meeting_id": meeting.id, "locales": locales}
     if ballot is not None:
         event["ballot"] = ballot  # internal: lets the voter's own page know; never sent as JSON
     live.publish_after_commit(session, meeting.id, event)
+
+
+def state_after_ballot(session: Session, *, meeting_id: int) -> state.MeetingState:
+    """The state the ballot's tally event was just built from (cast_ballot writes nothing after
+    it), so the ballot's response needs no second read of the whole meeting: with 500 members
+    that read was a third of a ballot's cost (docs/benchmarks.md, ballot burst)."""
+    emitted = session.info.get("emitted_state")
+    if emitted is not None and emitted[0] == meeting_id:
+        return emitted[2]
+    return state.load(session, meeting_id)
 
 
 def _record(session: Session, actor: User, action: str, entity: str, entity_id: int | None,

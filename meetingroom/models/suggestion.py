@@ -13,6 +13,9 @@ from meetingroom.models.base import community_fk, created_at_field
 class Suggestion(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_suggestion_list", "community_id", "hidden", "status", "created_at"),
+        # The public list, newest first, without a status filter: the index above cannot give
+        # that order (status sits before created_at), so 100,000 rows were sorted per page.
+        sa.Index("ix_suggestion_newest", "community_id", "hidden", "created_at", "id"),
         sa.Index("ix_suggestion_supported", "community_id", "hidden", "supporters"),
     )
     id: int | None = Field(default=None, primary_key=True)

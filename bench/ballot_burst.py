@@ -1,0 +1,188 @@
+"""Ballot burst: M seated, present members of one meeting vote at the same moment through the
+API; how long until every ballot is recorded, and until a viewer of the live feed sees the final
+tally (issue 6 target: <= 2 s for 500 members on one worker).
+
+    python bench/ballot_burst.py                         # 500 members, SQLite, 1 worker
+    python bench/ballot_burst.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+The server runs in a process of its own (bench/app_server.py); the meeting, its members (seated,
+checked in) and the open vote come from bench/live_meeting.py. The ballots are sent by
+``--procs`` client processes, each with one asyncio httpx client firing its share of the
+members' ballots at once at an agreed wall-clock instant t0 (up to ``--conns`` connections per
+process). A viewer (no token: the public feed) in this process is connected before t0.
+Figures (from t0): every response received ("all recorded": a 201 is sent after commit),
+the viewer's receipt of the tally with cast = M, ballot response p50/p99, the server's CPU.
+Bounded: every wait has a timeout, every process is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import sys
+import time
+from pathlib import Path
+
+try:
+    from app_server import AppServer
+    from fanout import pct, sum_cpu
+    from live_meeting import LiveMeeting
+except ImportError:  # pragma: no cover
+    from bench.app_server import AppServer
+    from bench.fanout import pct, sum_cpu
+    from bench.live_meeting import LiveMeeting
+
+
+def voter(url: str, item_id: int, headers: list[dict[str, str]], conns: int, t0: float,
+          out: mp.Queue) -> None:
+    import httpx
+
+    async def run() -> list[tuple[int, float]]:
+        limits = httpx.Limits(max_connections=conns, max_keepalive_connections=conns)
+        async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+            await client.get("/healthz")  # one connection up before the burst
+
+            async def one(h: dict[str, str]) -> tuple[int, float]:
+                try:
+                    r = await client.post(f"/api/v1/items/{item_id}/ballots", headers=h,
+                                          json={"choice": "agree"})
+                except httpx.HTTPError:  # counted as status 0: the connection failed
+                    return 0, time.time()
+                return r.status_code, time.time()
+
+            await asyncio.sleep(max(0.0, t0 - time.time()))
+            return await asyncio.gather(*(one(h) for h in headers))
+
+    out.put(asyncio.run(run()))
+
+
+async def watch(live_url: str, members: int, ready: asyncio.Event, timeout: float) -> dict:
+    import websockets
+
+    async with websockets.connect(live_url, compression=None, open_timeout=10,
+                                  max_size=None) as ws:
+        snapshot = json.loads(await ws.recv())
+        ready.set()
+        events = 0
+        async with asyncio.timeout(timeout):
+            while True:
+                event = json.loads(await ws.recv())
+                events += 1
+                tally = event.get("tally") or {}
+                if event.get("type") == "tally" and tally.get("cast") == members:
+                    return {"final_at": time.time(), "events": events,
+                            "seq_from": snapshot["seq"], "seq_to": event["seq"], "tally": tally}
+
+
+def run(args: argparse.Namespace) -> dict:
+    server = AppServer(workers=args.workers, postgres=args.postgres, redis=args.redis)
+    procs: list[mp.Process] = []
+    try:
+        server.start()
+        meeting = LiveMeeting(server, members=args.members).setup()
+        spids = server.pids()
+
+        async def main() -> dict:
+            ready = asyncio.Event()
+            watcher = asyncio.create_task(watch(meeting.live_url(), args.members, ready,
+                                                args.timeout))
+            await asyncio.wait_for(ready.wait(), 15)
+            t0 = time.time() + 1.5  # every client process started and connected by then
+            out: mp.Queue = mp.Queue()
+            share = [meeting.member_headers[i::args.procs] for i in range(args.procs)]
+            for part in share:
+                p = mp.Process(target=voter, args=(server.url, meeting.item_id, part,
+                                                   args.conns, t0, out), daemon=True)
+                p.start()
+                procs.append(p)
+            spy = None
+            if args.py_spy:  # sample the (first) worker during the burst
+                import signal
+                import subprocess
+                spy = subprocess.Popen(["py-spy", "record", "-p", str(spids[-1]), "-r", "200",
+                                        "--format", "raw", "-o", args.py_spy],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cpu0 = sum_cpu(spids)
+            results: list[tuple[int, float]] = []
+            for _ in procs:
+                results += await asyncio.to_thread(out.get, True, args.timeout)
+            seen = await watcher
+            cpu = sum_cpu(spids) - cpu0
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(30)
+            return {"t0": t0, "results": results, "seen": seen, "server_cpu_s": round(cpu, 2)}
+
+        r = asyncio.run(main())
+        t0, results, seen = r["t0"], r["results"], r["seen"]
+        done = sorted(t - t0 for _, t in results)
+        codes: dict[int, int] = {}
+        for code, _ in results:
+            codes[code] = codes.get(code, 0) + 1
+        return {
+            "members": args.members, "workers": args.workers,
+            "database": "postgresql" if args.postgres else "sqlite",
+            "statuses": codes,
+            "all_recorded_s": round(done[-1], 3),
+            "response_p50_s": round(pct(done, 50), 3),
+            "response_p99_s": round(pct(done, 99), 3),
+            "viewer_final_tally_s": round(seen["final_at"] - t0, 3),
+            "viewer_events": seen["events"],
+            "seq_gapless": seen["seq_to"] - seen["seq_from"] == seen["events"],
+            "final_tally_agree": seen["tally"]["agree"],
+            "server_cpu_s": r["server_cpu_s"],
+            "server_cpu_ms_per_ballot": round(r["server_cpu_s"] * 1000 / args.members, 2),
+        }
+    except BaseException:
+        log = server.log.read_text(errors="replace") if server.log.exists() else ""
+        print(f"server log (tail):\n{log[-4000:]}", file=sys.stderr)
+        raise
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+            p.join(5)
+        server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--members", type=int, default=500)
+    p.add_argument("--procs", type=int, default=4, help="client processes")
+    p.add_argument("--conns", type=int, default=64, help="connections per client process")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--postgres", metavar="ADMIN_URL")
+    p.add_argument("--redis", metavar="URL")
+    p.add_argument("--runs", type=int, default=3, help="fresh server each; the median is shown")
+    p.add_argument("--timeout", type=float, default=120.0, help="per-wait limit, seconds")
+    p.add_argument("--py-spy", metavar="PATH",
+                   help="profile the server during the burst (py-spy raw/collapsed stacks)")
+    p.add_argument("--json", metavar="PATH")
+    args = p.parse_args(argv)
+    rows = []
+    for i in range(args.runs):
+        row = run(args)
+        rows.append(row)
+        print(f"run {i + 1}: " + json.dumps(row, ensure_ascii=False), flush=True)
+    for key in ("all_recorded_s", "viewer_final_tally_s", "response_p99_s",
+                "server_cpu_ms_per_ballot"):
+        vals = sorted(r[key] for r in rows)
+        print(f"median {key}: {vals[len(vals) // 2]}")
+    ok = all(r["statuses"] == {201: args.members} and r["seq_gapless"] for r in rows)
+    best = sorted(r["viewer_final_tally_s"] for r in rows)[len(rows) // 2]
+    print(f"target <= 2 s until the viewer has the final tally: "
+          f"{'met' if best <= 2 else 'MISSED'} ({best:.2f} s, median of {len(rows)})")
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps({"config": vars(args), "host": {
+            "cpus": os.cpu_count(), "python": sys.version.split()[0]}, "rows": rows},
+            indent=2) + "\n")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
