@@ -109,7 +109,7 @@ def prepare_photos(uploads: list[Upload]) -> list[Encoded]:
 
 def store_photos(session: Session, photos: list[Encoded], *, community_id: int,
                  uploader_id: int, suggestion_id: int | None = None,
-                 progress_id: int | None = None) -> list[Photo]:
+                 progress_id: int | None = None, deed_id: int | None = None) -> list[Photo]:
     """Write checked photos to the upload dir and add their rows. If the transaction rolls back,
     the files go too (no orphans)."""
     folder = get_settings().upload_dir
@@ -122,7 +122,8 @@ def store_photos(session: Session, photos: list[Encoded], *, community_id: int,
         full.write_bytes(photo.full)
         thumb.write_bytes(photo.thumb)
         row = Photo(community_id=community_id, uploader_id=uploader_id,
-                    suggestion_id=suggestion_id, progress_id=progress_id, file=full.name,
+                    suggestion_id=suggestion_id, progress_id=progress_id, deed_id=deed_id,
+                    file=full.name,
                     thumb=thumb.name, width=photo.width, height=photo.height, position=position)
         session.add(row)
         rows.append(row)

@@ -21,6 +21,17 @@ from meetingroom.models.meeting import (
 )
 from meetingroom.models.proposal import Cosponsor, Proposal
 from meetingroom.models.suggestion import ContentReport, Photo, Suggestion, Support
+from meetingroom.models.units import (
+    DeedThanks,
+    ProjectUnit,
+    UnitContact,
+    UnitDeed,
+    UnitNeed,
+    UnitProject,
+    UnitReminder,
+    UnitReport,
+    UnitResource,
+)
 from meetingroom.models.user import SEATS, User
 
 __all__ = [
@@ -35,6 +46,7 @@ __all__ = [
     "Community",
     "ContentReport",
     "Cosponsor",
+    "DeedThanks",
     "Meeting",
     "MemberUnit",
     "Notification",
@@ -42,10 +54,18 @@ __all__ = [
     "Photo",
     "ProgressUpdate",
     "Proposal",
+    "ProjectUnit",
     "Rating",
     "Resolution",
     "Suggestion",
     "Support",
+    "UnitContact",
+    "UnitDeed",
+    "UnitNeed",
+    "UnitProject",
+    "UnitReminder",
+    "UnitReport",
+    "UnitResource",
     "User",
     "VoteCast",
     "utcnow",

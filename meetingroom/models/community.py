@@ -29,10 +29,20 @@ class MemberUnit(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = community_fk()
     name: str = Field(max_length=100)
-    # school | hospital | police | property | owners_committee | firm | party_org | other
+    # school | firm | hospital | police | property | owners_committee | social_org | party_org |
+    # mosque | other (community.service.UNIT_KINDS)
     kind: str = Field(default="other", max_length=30)
+    # R5.6: the contact person and phone are shown to the secretary and committee members only.
     contact_name: str = Field(default="", max_length=50)
     contact_phone: str = Field(default="", max_length=20)
+    # The unit's profile (R5): its party organisation, the higher organisation the review result
+    # and the co-building report go to (上级党组织), where it is, who heads its party organisation,
+    # and the day it reported in (报到, R5.1).
+    party_org: str = Field(default="", max_length=100)
+    higher_org: str = Field(default="", max_length=100)
+    address: str = Field(default="", max_length=200)
+    party_head: str = Field(default="", max_length=50)
+    reported_on: date | None = None
     created_at: datetime = created_at_field()
 
 

@@ -43,14 +43,15 @@ class Suggestion(SQLModel, table=True):
 
 
 class Photo(SQLModel, table=True):
-    """A re-encoded image (EXIF stripped) with a thumbnail; belongs to a suggestion or a
-    progress update."""
+    """A re-encoded image (EXIF stripped) with a thumbnail; belongs to a suggestion, a progress
+    update or a unit's good deed."""
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = community_fk()
     uploader_id: int = Field(foreign_key="user.id")
     suggestion_id: int | None = Field(default=None, foreign_key="suggestion.id", index=True)
     progress_id: int | None = Field(default=None, foreign_key="progress_update.id", index=True)
+    deed_id: int | None = Field(default=None, foreign_key="unit_deed.id", index=True)
     file: str = Field(max_length=100)  # name under DATA_DIR/uploads
     thumb: str = Field(max_length=100)
     width: int
