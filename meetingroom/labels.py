@@ -13,7 +13,8 @@ SEATS = {"chair": N_("Chair"), "full_time": N_("Full-time member"),
 UNIT_KINDS = {
     "school": N_("School"), "hospital": N_("Hospital"), "police": N_("Police station"),
     "property": N_("Property company"), "owners_committee": N_("Owners' committee"),
-    "firm": N_("Firm"), "party_org": N_("Party organisation"), "mosque": N_("Mosque committee"),
+    "firm": N_("Firm"), "social_org": N_("Social organisation"),
+    "party_org": N_("Party organisation"), "mosque": N_("Mosque committee"),
     "other": N_("Other"),
 }
 PRINCIPLES = {"major": N_("Major matters deliberated together"),

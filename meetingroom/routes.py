@@ -21,6 +21,7 @@ API_MODULES = [
     "meetingroom.meetings.api",          # step 3: meetings, attendance, votes, tallies
     "meetingroom.meetings.record_api",   # step 3: minutes, ballot log
     "meetingroom.followup.api",          # step 4
+    "meetingroom.units.api",             # member units (R5)
 ]
 WEB_MODULES = [
     "meetingroom.pages",

@@ -14,8 +14,11 @@ from meetingroom.errors import Conflict, Invalid, NotFound
 from meetingroom.models import Category, Community, MemberUnit, User
 
 DEFAULT_SLUG = "default"
-UNIT_KINDS = ("school", "hospital", "police", "property", "owners_committee", "firm",
-              "party_org", "mosque", "other")
+UNIT_KINDS = ("school", "firm", "hospital", "police", "property", "owners_committee",
+              "social_org", "party_org", "mosque", "other")
+# The unit's profile (R5) besides name and kind: field -> longest length.
+UNIT_PROFILE = {"contact_name": 50, "contact_phone": 20, "party_org": 100, "higher_org": 100,
+                "address": 200, "party_head": 50}
 DEFAULT_CATEGORIES = [
     ("environment", "环境卫生", "Environment"),
     ("safety", "治安安全", "Safety"),
@@ -130,7 +133,9 @@ def list_units(session: Session, community_id: int) -> list[MemberUnit]:
                              .order_by(MemberUnit.name)).all())
 
 
-def _check_unit_fields(name: str, kind: str, contact_name: str, contact_phone: str):
+def _check_unit_fields(name: str, kind: str, profile: dict) -> tuple[str, str, dict]:
+    from meetingroom.units.service import a_date, text
+
     name = (name or "").strip()
     if not name:
         raise Invalid("Enter the unit's name.", field="name")
@@ -138,17 +143,22 @@ def _check_unit_fields(name: str, kind: str, contact_name: str, contact_phone: s
         raise Invalid("The name may have at most {n} characters.", field="name", n=100)
     if kind not in UNIT_KINDS:
         raise Invalid("Unknown kind of unit.", field="kind")
-    return name, kind, (contact_name or "").strip()[:50], (contact_phone or "").strip()[:20]
+    unknown = set(profile) - set(UNIT_PROFILE) - {"reported_on"}
+    if unknown:
+        raise Invalid("Unknown field.", field=sorted(unknown)[0])
+    checked: dict = {key: text(profile.get(key), field=key, max_len=n, required=False,
+                               multiline=False) for key, n in UNIT_PROFILE.items()}
+    reported_on = profile.get("reported_on")
+    checked["reported_on"] = a_date(reported_on, field="reported_on") if reported_on else None
+    return name, kind, checked
 
 
 def add_unit(session: Session, *, actor: User, name: str, kind: str = "other",
-             contact_name: str = "", contact_phone: str = "") -> MemberUnit:
-    """The secretary records a member unit (成员单位)."""
+             **profile) -> MemberUnit:
+    """The secretary records a member unit (成员单位) and its profile (R5)."""
     require_secretary(actor)
-    name, kind, contact_name, contact_phone = _check_unit_fields(name, kind, contact_name,
-                                                                 contact_phone)
-    unit = MemberUnit(community_id=actor.community_id, name=name, kind=kind,
-                      contact_name=contact_name, contact_phone=contact_phone)
+    name, kind, checked = _check_unit_fields(name, kind, profile)
+    unit = MemberUnit(community_id=actor.community_id, name=name, kind=kind, **checked)
     if not insert_once(session, unit):
         raise Conflict("A member unit with this name already exists.")
     audit.record(session, community_id=actor.community_id, actor_id=actor.id,
@@ -157,14 +167,15 @@ def add_unit(session: Session, *, actor: User, name: str, kind: str = "other",
 
 
 def update_unit(session: Session, *, actor: User, unit_id: int, name: str, kind: str,
-                contact_name: str = "", contact_phone: str = "") -> MemberUnit:
-    """The secretary edits a member unit."""
+                **profile) -> MemberUnit:
+    """The secretary edits a member unit and its profile (fields left out become empty)."""
     require_secretary(actor)
     unit = session.get(MemberUnit, unit_id)
     if unit is None or unit.community_id != actor.community_id:
         raise NotFound("No such member unit.")
-    unit.name, unit.kind, unit.contact_name, unit.contact_phone = _check_unit_fields(
-        name, kind, contact_name, contact_phone)
+    unit.name, unit.kind, checked = _check_unit_fields(name, kind, profile)
+    for key, value in checked.items():
+        setattr(unit, key, value)
     session.add(unit)
     try:
         with session.begin_nested():

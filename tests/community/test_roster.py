@@ -76,7 +76,7 @@ def test_secretary_adds_a_unit_and_a_seated_member_through_the_forms(client, fac
     r = client.post("/roster/units", data={"csrf_token": token, "name": "幸福路派出所党支部",
                                            "kind": "police", "contact_name": "陈警官"})
     assert r.status_code == 200 and "幸福路派出所党支部" in r.text
-    unit_id = client.get("/api/v1/units").json()[0]["id"]
+    unit_id = client.get("/api/v1/units").json()["items"][0]["id"]
     r = client.post("/roster/users", data={
         "csrf_token": token, "name": "陈军", "phone": "13722223333", "password": "chen-jun-2026",
         "seat": "part_time", "unit": str(unit_id), "is_party_member": "true"})
@@ -115,6 +115,6 @@ def test_units_api(client, factory):
     assert r.status_code == 201
     r = client.post("/api/v1/units", headers=auth(sec), json={"name": "X", "kind": "castle"})
     assert r.status_code == 422
-    r = client.put(f"/api/v1/units/{client.get('/api/v1/units').json()[0]['id']}",
+    r = client.put(f"/api/v1/units/{client.get('/api/v1/units').json()['items'][0]['id']}",
                    headers=auth(sec), json={"name": "安居物业党支部", "kind": "property"})
     assert r.status_code == 200 and r.json()["name"] == "安居物业党支部"
