@@ -76,3 +76,32 @@ def test_no_string_is_translated_two_ways():
                     clashes.append((msg.id, seen[msg.id], (po.name, msg.string)))
                 seen.setdefault(msg.id, (po.name, msg.string))
     assert clashes == []
+
+
+# Chinese text: ideographs, CJK punctuation, full-width forms and the curly quotes Chinese uses.
+_CJK_TEXT = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u201c\u201d\u2018\u2019"
+ASCII_NEXT_TO_CJK = re.compile(rf"[{_CJK_TEXT}]\s*[,:;()?!]|[,:;()?!]\s*[{_CJK_TEXT}]")
+
+
+def test_chinese_text_uses_full_width_punctuation():
+    """zh_CN sets ，：；（）？！ in Chinese text: an ASCII , : ; ( ) ? ! next to a Chinese character
+    is a typo ("社区事,大家商量着办"). `python scripts/i18n.py punctuation zh_CN` fixes them."""
+    from babel.messages.pofile import read_po
+
+    folder = ROOT / "meetingroom" / "translations" / "zh_CN" / "LC_MESSAGES"
+    bad = []
+    for po in sorted(folder.glob("*.po")):
+        with po.open("rb") as fh:
+            for msg in read_po(fh, locale="zh_CN"):
+                texts = msg.string if isinstance(msg.string, tuple) else (msg.string,)
+                bad += [(po.name, t) for t in texts if t and ASCII_NEXT_TO_CJK.search(t)]
+    assert bad == [], f"{len(bad)} zh_CN strings with ASCII punctuation in Chinese text:\n" + \
+        "\n".join(f"{name}: {text}" for name, text in bad[:40])
+
+
+def test_the_punctuation_check_catches_what_it_should():
+    assert ASCII_NEXT_TO_CJK.search("社区事,大家商量着办")
+    assert ASCII_NEXT_TO_CJK.search("议事原则(R4.3)")
+    assert ASCII_NEXT_TO_CJK.search("已有账号?")
+    assert ASCII_NEXT_TO_CJK.search("“{title}”: 已通过")
+    assert not ASCII_NEXT_TO_CJK.search("社区事，大家商量着办（R4.3）：19:00, 3P ≥ 2S")

@@ -17,7 +17,7 @@ def test_register_then_log_out_and_in_again(live_server, new_page):
     page.fill("#f-password", "qian-ayi-2026")
     page.click("form[action='/register'] button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
-    assert "欢迎您,钱阿姨" in page.content()
+    assert "欢迎您，钱阿姨" in page.content()
     assert no_horizontal_scroll(page)
     page.click("nav button:has-text('退出')")
     login(page, live_server.url, "13712345678", "qian-ayi-2026")

@@ -106,11 +106,11 @@ def test_members_vote_on_phones_while_the_projector_follows_live(live_server, ne
     for n, page in enumerate(phones, start=1):
         page.click("#v-ballot button.vote.agree")
         expect(page.locator("#v-ballot .v-confirm")).to_contain_text("确认投票")
-        expect(page.locator("#v-ballot button.confirm")).to_have_text("确认:同意")
+        expect(page.locator("#v-ballot button.confirm")).to_have_text("确认：同意")
         if n == 1:
             screenshot(page, "phone-2-confirm")
         page.click("#v-ballot button.confirm")
-        expect(page.locator("#v-ballot")).to_contain_text("您已投票:同意")
+        expect(page.locator("#v-ballot")).to_contain_text("您已投票：同意")
         expect(proj.locator(".tally-row.agree .tally-num")).to_have_text(str(n))
         expect(proj.locator(".p-notvoted")).to_have_text(f"未投 {7 - n}")
     expect(phones[0].locator("#v-item .tally-row.agree .tally-num")).to_have_text("4")
@@ -146,7 +146,7 @@ def test_members_vote_on_phones_while_the_projector_follows_live(live_server, ne
         expect(page.locator("#v-ballot button.vote")).to_have_count(3)
         page.click("#v-ballot button.vote.oppose")
         page.click("#v-ballot button.confirm")
-        expect(page.locator("#v-ballot")).to_contain_text("您已投票:反对")
+        expect(page.locator("#v-ballot")).to_contain_text("您已投票：反对")
     expect(proj.locator(".tally-secret .num")).to_have_text("2")
     expect(proj.locator(".tally-row")).to_have_count(0)
     screenshot(proj, "projector-5-secret")

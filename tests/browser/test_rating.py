@@ -250,7 +250,7 @@ def test_the_responsible_member_reports_from_a_phone_then_the_dashboard(live_ser
     author.reload()
     assert author.locator("nav .badge").inner_text() == str(unread + 1)
     author.goto(f"{live_server.url}/notifications")
-    assert "已完成,欢迎您评议落实情况" in author.locator(".notices").inner_text()
+    assert "已完成，欢迎您评议落实情况" in author.locator(".notices").inner_text()
 
     page = new_page(SMALL_PHONE)
     login(page, live_server.url, DEMO["member"])

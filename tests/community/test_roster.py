@@ -50,14 +50,14 @@ def test_committee_page_shows_members_by_seat_and_warnings(client, factory):
     factory.committee(5)
     html = client.get("/committee").text
     assert "书记" in html and "专职委员" in html and "兼职委员" in html
-    assert "班子现有 5 名委员;原则上应为 9–11 名。" in html
+    assert "班子现有 5 名委员；原则上应为 9–11 名。" in html
     client.cookies.set("mr_lang", "en")
     en = client.get("/committee").text
     client.cookies.delete("mr_lang")
     assert "The committee has 5 members; in principle it has 9 to 11." in en
     api = client.get("/api/v1/committee").json()
     assert api["seated"] == 5
-    assert {"rule": "R1.1", "message": "班子现有 5 名委员;原则上应为 9–11 名。"} in api["warnings"]
+    assert {"rule": "R1.1", "message": "班子现有 5 名委员；原则上应为 9–11 名。"} in api["warnings"]
 
 
 def test_roster_pages_are_for_the_secretary_only(client, factory):

@@ -134,7 +134,7 @@ def test_followers_are_notified_of_each_update(client, session, chain, factory):
     # Shown in the reader's language, with the resolution's title.
     login(client, m.author)
     page = client.get("/notifications").text
-    assert f"“{m.resolution.title}”正在落实,已完成 30%。" in page
+    assert f"“{m.resolution.title}”正在落实，已完成 30%。" in page
 
     # A supporter who reports progress himself (as secretary) is not told of his own update.
     m.supporters[0].is_secretary = True

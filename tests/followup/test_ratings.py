@@ -429,7 +429,7 @@ def test_the_secretary_hides_and_restores_from_the_page(client, session, chain, 
     fresh(session)
     assert session.get(Rating, rating.id).hidden is True
     page = client.get(f"/resolutions/{r.id}").text
-    assert "已隐藏,等待会议秘书审核" in page  # the secretary still sees it, marked
+    assert "已隐藏，等待会议秘书审核" in page  # the secretary still sees it, marked
     res = client.post(f"/ratings/{rating.id}/restore", data={"csrf_token": token},
                       follow_redirects=False)
     assert res.status_code == 303, res.text

@@ -284,7 +284,7 @@ def test_the_phone_page_changes_by_itself(client, opened, committee):
         opened.vote(committee[1], "oppose")
         assert 'id="v-ballot"' not in recv(ws)["text"]  # someone else: my box stays
         opened.vote(member, "agree")
-        assert "您已投票:同意" in recv(ws)["text"]
+        assert "您已投票：同意" in recv(ws)["text"]
         opened.close_vote(0)
         text = recv(ws)["text"]
         assert "等待秘书开启下一项表决" in text and "未通过" in text

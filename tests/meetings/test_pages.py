@@ -92,7 +92,7 @@ def test_the_console_runs_a_meeting_without_javascript(client, meet, make_propos
     r = _form(client, f"/meetings/{meet.id}/items/{item}/vote/open", csrf, secret="1")
     assert r.status_code == 303 and meet.tally()["secret"] is True
     page = client.get(f"/meetings/{meet.id}/console").text
-    assert "无记名投票:还有 6 名到会委员未投票" in page
+    assert "无记名投票：还有 6 名到会委员未投票" in page
     r = _form(client, f"/meetings/{meet.id}/close", csrf)
     assert r.status_code == 409 and "请先结束表决" in r.text
     r = _form(client, f"/meetings/{meet.id}/items/{item}/vote/close", csrf)
@@ -138,12 +138,12 @@ def test_a_member_votes_in_two_taps_on_the_phone_page(client, meet, make_proposa
     assert page.count('name="choice"') == 3 and "投票后不可更改" in page
     url = f"/meetings/{meet.id}/items/{meet.items[0]}/ballot"
     r = _form(client, url, csrf, choice="agree")  # first tap: only asks
-    assert r.status_code == 200 and "确认投票:" in r.text and 'name="confirm" value="1"' in r.text
+    assert r.status_code == 200 and "确认投票：" in r.text and 'name="confirm" value="1"' in r.text
     assert session.exec(select(Ballot)).all() == []
     r = _form(client, url, csrf, choice="agree", confirm="1")  # second tap: cast
     assert r.status_code == 303
     page = client.get(r.headers["location"]).text
-    assert "您已投票:同意" in page
+    assert "您已投票：同意" in page
     assert 'name="choice"' not in page
     r = _form(client, url, csrf, choice="oppose", confirm="1")
     assert r.status_code == 409 and "投票后不可更改" in r.text
@@ -160,7 +160,7 @@ def test_the_ballot_box_answers_htmx_with_itself(client, meet, make_proposal, co
     r = client.post(url, data={"choice": "oppose"}, headers=h)
     assert r.text.lstrip().startswith('<section id="v-ballot"') and "确认投票" in r.text
     r = client.post(url, data={"choice": "oppose", "confirm": "1"}, headers=h)
-    assert r.status_code == 200 and "您已投票:反对" in r.text  # shown once, to him alone
+    assert r.status_code == 200 and "您已投票：反对" in r.text  # shown once, to him alone
     back = client.get(f"/meetings/{meet.id}/vote", headers=HX).text
     assert "您已投票" in back and "反对" not in back  # a secret choice is not stored
     assert meet.tally()["cast"] == 1

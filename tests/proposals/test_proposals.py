@@ -311,7 +311,7 @@ def test_cosponsor_from_the_page(client, factory):
                     follow_redirects=False)
     assert r.status_code == 303
     page = client.get(f"/proposals/{p['id']}").text
-    assert "联名附议:Li" in page and "您已联名附议这个议题" in page
+    assert "联名附议：Li" in page and "您已联名附议这个议题" in page
 
 
 def test_proposal_list_filters_and_pages(client, factory):
