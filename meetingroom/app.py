@@ -171,6 +171,9 @@ def _validation_message(err: dict) -> str:
         return i18n.gettext("The number is out of range.")
     if kind in ("literal_error", "enum"):
         return i18n.gettext("Choose one of: {choices}.", choices=ctx.get("expected", ""))
+    if kind == "date_window":
+        return i18n.gettext("Enter a date between {first} and {last}.",
+                            first=ctx.get("first", ""), last=ctx.get("last", ""))
     if kind.startswith("date") or kind.startswith("datetime"):
         return i18n.gettext("Enter a valid date.")
     if kind in ("bool_parsing", "bool_type"):

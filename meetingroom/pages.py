@@ -12,6 +12,7 @@ from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser
 from meetingroom.settings import LOCALES
 from meetingroom.templating import page
+from meetingroom.types import Id, Line
 
 router = APIRouter()
 health_router = APIRouter(include_in_schema=False)
@@ -34,7 +35,7 @@ def home(request: Request):
 
 
 @router.post("/lang")
-def switch_language(request: Request, lang: str = Form(...), next: str = Form("/")):
+def switch_language(request: Request, lang: Line = Form(...), next: Line = Form("/")):
     response = RedirectResponse(safe_next(next), status_code=303)
     if lang in LOCALES:
         response.set_cookie("mr_lang", lang, max_age=YEAR, samesite="lax", httponly=True)
@@ -42,7 +43,7 @@ def switch_language(request: Request, lang: str = Form(...), next: str = Form("/
 
 
 @router.post("/large-type")
-def toggle_large_type(request: Request, next: str = Form("/")):
+def toggle_large_type(request: Request, next: Line = Form("/")):
     """适老化: a larger type size for older eyes, remembered in a cookie."""
     response = RedirectResponse(safe_next(next), status_code=303)
     on = request.cookies.get("mr_large") != "1"
@@ -76,7 +77,7 @@ def notifications_read(session: SessionDep, user: CurrentUser):
 
 
 @router.get("/photos/{photo_id}/{name}")
-def photo(photo_id: int, name: str, request: Request, session: SessionDep):
+def photo(photo_id: Id, name: Line, request: Request, session: SessionDep):
     """A stored photo: only files the Photo table names, always as JPEG, never sniffed."""
     from meetingroom import photos
 

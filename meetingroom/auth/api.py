@@ -20,6 +20,7 @@ from meetingroom.auth.web import client_ip
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentCommunity, CurrentUser
 from meetingroom.settings import get_settings
+from meetingroom.types import Id, Line, Offset, Secret
 
 router = APIRouter(tags=["accounts"])
 
@@ -52,7 +53,7 @@ def me(user: CurrentUser):
 
 @router.get("/users", response_model=UserPage, summary="The roster (secretary)")
 def list_users(user: CurrentUser, session: SessionDep, limit: int = Query(50, ge=1, le=200),
-               offset: int = Query(0, ge=0), q: str = Query("", max_length=50)):
+               offset: Offset = Query(0), q: Line = Query("", max_length=50)):
     users, total = service.list_users(session, actor=user, limit=limit, offset=offset, query=q)
     return UserPage(items=[UserOut.of(u) for u in users], total=total)
 
@@ -70,7 +71,7 @@ def create_user(body: UserCreate, user: CurrentUser, session: SessionDep):
 
 @router.patch("/users/{user_id}", response_model=UserOut,
               summary="Edit roles, seat and unit (secretary); seat null unseats")
-def update_user(user_id: int, body: UserPatch, user: CurrentUser, session: SessionDep):
+def update_user(user_id: Id, body: UserPatch, user: CurrentUser, session: SessionDep):
     given = body.model_dump(exclude_unset=True)
     if "unit" in given:
         given["unit_id"] = given.pop("unit")
@@ -79,8 +80,8 @@ def update_user(user_id: int, body: UserPatch, user: CurrentUser, session: Sessi
 
 
 class PasswordChange(BaseModel):
-    current: str = Field(max_length=200)
-    new: str = Field(max_length=200)
+    current: Secret = Field(max_length=200)
+    new: Secret = Field(max_length=200)
 
 
 @router.post("/me/password", status_code=204, summary="Change my password")

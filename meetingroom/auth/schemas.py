@@ -7,36 +7,37 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from meetingroom.models import User
+from meetingroom.types import Id, Line, Secret
 
 Seat = Literal["chair", "full_time", "part_time"]
 
 
 class TokenRequest(BaseModel):
-    phone: str = Field(max_length=20)
-    password: str = Field(max_length=200)
+    phone: Line = Field(max_length=20)
+    password: Secret = Field(max_length=200)
 
 
 class RegisterRequest(BaseModel):
-    name: str = Field(max_length=100)
-    phone: str = Field(max_length=20)
-    password: str = Field(max_length=200)
-    address: str = Field(default="", max_length=300)
+    name: Line = Field(max_length=100)
+    phone: Line = Field(max_length=20)
+    password: Secret = Field(max_length=200)
+    address: Line = Field(default="", max_length=300)
 
 
 class UserCreate(RegisterRequest):
     is_secretary: bool = False
     is_party_member: bool = False
     seat: Seat | None = None
-    unit: int | None = Field(default=None, description="member unit id (part-time members)")
+    unit: Id | None = Field(default=None, description="member unit id (part-time members)")
 
 
 class UserPatch(BaseModel):
-    name: str | None = Field(default=None, max_length=100)
-    address: str | None = Field(default=None, max_length=300)
+    name: Line | None = Field(default=None, max_length=100)
+    address: Line | None = Field(default=None, max_length=300)
     is_party_member: bool | None = None
     is_secretary: bool | None = None
     seat: Seat | None = Field(default=None, description="null unseats")
-    unit: int | None = Field(default=None, description="member unit id; null clears")
+    unit: Id | None = Field(default=None, description="member unit id; null clears")
 
 
 class UserOut(BaseModel):

@@ -14,6 +14,7 @@ from meetingroom.i18n import gettext
 from meetingroom.pages import safe_next
 from meetingroom.settings import get_settings
 from meetingroom.templating import flash, page
+from meetingroom.types import Id, Line, Secret
 
 router = APIRouter()
 
@@ -22,20 +23,20 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def log_in(request: Request, user_id: int) -> None:
+def log_in(request: Request, user_id: Id) -> None:
     # A fresh CSRF token at login: a token planted before login is worthless after it.
     request.scope["session"].clear()
     request.scope["session"].update({"uid": user_id, "csrf": new_csrf_token()})
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/"):
+def login_form(request: Request, next: Line = "/"):
     return page(request, "auth/login.html", next=safe_next(next), form={}, error=None)
 
 
 @router.post("/login")
-def login(request: Request, session: SessionDep, phone: str = Form(""), password: str = Form(""),
-          next: str = Form("/")):
+def login(request: Request, session: SessionDep, phone: Line = Form(""),
+          password: Secret = Form(""), next: Line = Form("/")):
     settings = get_settings()
     try:
         limiter.hit(f"login:{client_ip(request)}", *settings.login_rate)
@@ -56,8 +57,8 @@ def register_form(request: Request):
 
 
 @router.post("/register")
-def register(request: Request, session: SessionDep, name: str = Form(""), phone: str = Form(""),
-             password: str = Form(""), address: str = Form("")):
+def register(request: Request, session: SessionDep, name: Line = Form(""), phone: Line = Form(""),
+             password: Secret = Form(""), address: Line = Form("")):
     settings = get_settings()
     community = request.state.community
     form = {"name": name, "phone": phone, "address": address}
@@ -90,7 +91,7 @@ def account(request: Request, user: CurrentUser):
 
 @router.post("/account/password")
 def account_password(request: Request, session: SessionDep, user: CurrentUser,
-                     current: str = Form(""), new: str = Form("")):
+                     current: Secret = Form(""), new: Secret = Form("")):
     try:
         limiter.hit(f"login:{client_ip(request)}", *get_settings().login_rate)
         service.change_password(session, actor=user, current=current, new=new)

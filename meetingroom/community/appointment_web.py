@@ -8,6 +8,7 @@ from datetime import date
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from meetingroom import types
 from meetingroom.community import appointment
 from meetingroom.community.service import list_units
 from meetingroom.db import SessionDep
@@ -15,6 +16,7 @@ from meetingroom.deps import CurrentUser
 from meetingroom.errors import DomainError, Invalid
 from meetingroom.i18n import gettext
 from meetingroom.templating import flash, page
+from meetingroom.types import Id, Line, Text
 
 router = APIRouter()
 
@@ -23,15 +25,19 @@ def _date(value: str) -> date | None:
     if not value.strip():
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise Invalid("Enter a valid date.", field="done_on") from None
+    if not types.day_in_window(day):
+        raise Invalid("Enter a date between {first} and {last}.", field="done_on",
+                      first=types.FIRST_YEAR, last=types.LAST_YEAR)
+    return day
 
 
 @router.post("/roster/users/{user_id}/appointment")
-def record_step(user_id: int, request: Request, session: SessionDep, user: CurrentUser,
-                step: str = Form(""), done_on: str = Form(""), done_by: str = Form(""),
-                note: str = Form("")):
+def record_step(user_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+                step: Line = Form(""), done_on: Line = Form(""), done_by: Line = Form(""),
+                note: Text = Form("")):
     form = {"step": step, "done_on": done_on, "done_by": done_by, "note": note}
     try:
         appointment.record_appointment_step(session, actor=user, user_id=user_id, step=step,

@@ -10,6 +10,7 @@ from meetingroom.community import settings_service as service
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser
 from meetingroom.meetings.rules import AdoptionBase, AdoptionRule
+from meetingroom.types import Line
 
 router = APIRouter(tags=["committee"])
 
@@ -24,7 +25,7 @@ class SettingsOut(BaseModel):
 
 class SettingsPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: Line | None = Field(default=None, min_length=1, max_length=100)
     self_registration: bool | None = None
     adoption_rule: AdoptionRule | None = None
     adoption_base: AdoptionBase | None = None

@@ -11,6 +11,7 @@ from meetingroom.deps import CurrentUser
 from meetingroom.errors import DomainError
 from meetingroom.i18n import gettext
 from meetingroom.templating import flash, page
+from meetingroom.types import Line
 
 router = APIRouter()
 
@@ -42,8 +43,8 @@ def settings_page(request: Request, session: SessionDep, user: CurrentUser):
 
 @router.post("/settings")
 def settings_save(request: Request, session: SessionDep, user: CurrentUser,
-                  name: str = Form(""), adoption_rule: str = Form(""),
-                  adoption_base: str = Form(""), self_registration: bool = Form(False)):
+                  name: Line = Form(""), adoption_rule: Line = Form(""),
+                  adoption_base: Line = Form(""), self_registration: bool = Form(False)):
     form = {"name": name, "adoption_rule": adoption_rule, "adoption_base": adoption_base,
             "self_registration": self_registration}
     try:

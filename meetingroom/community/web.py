@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from meetingroom import types
 from meetingroom.auth import service as auth_service
 from meetingroom.community import service
 from meetingroom.community.appointment import appointment_record
@@ -13,12 +14,13 @@ from meetingroom.deps import CurrentUser
 from meetingroom.errors import DomainError
 from meetingroom.i18n import gettext
 from meetingroom.templating import flash, page
+from meetingroom.types import Id, Line, Secret, parse_id
 
 router = APIRouter()
 
 
 def _int_or_none(value: str) -> int | None:
-    return int(value) if value and value.strip().isdigit() else None
+    return parse_id(value)
 
 
 @router.get("/committee")
@@ -30,7 +32,7 @@ def committee_page(request: Request, session: SessionDep):
 def _roster(request: Request, session: SessionDep, user, *, status_code: int = 200, **ctx):
     q = request.query_params.get("q", "")
     try:
-        offset = max(0, int(request.query_params.get("offset", "0")))
+        offset = min(max(0, int(request.query_params.get("offset", "0"))), types.MAX_INT)
     except ValueError:
         offset = 0
     users, total = auth_service.list_users(session, actor=user, limit=50, offset=offset, query=q)
@@ -50,8 +52,8 @@ def roster(request: Request, session: SessionDep, user: CurrentUser):
 
 @router.post("/roster/users")
 def roster_add_user(request: Request, session: SessionDep, user: CurrentUser,
-                    name: str = Form(""), phone: str = Form(""), password: str = Form(""),
-                    address: str = Form(""), seat: str = Form(""), unit: str = Form(""),
+                    name: Line = Form(""), phone: Line = Form(""), password: Secret = Form(""),
+                    address: Line = Form(""), seat: Line = Form(""), unit: Line = Form(""),
                     is_party_member: bool = Form(False), is_secretary: bool = Form(False)):
     form = {"name": name, "phone": phone, "address": address, "seat": seat, "unit": unit,
             "is_party_member": is_party_member, "is_secretary": is_secretary}
@@ -72,7 +74,7 @@ def roster_add_user(request: Request, session: SessionDep, user: CurrentUser,
 
 
 @router.get("/roster/users/{user_id}")
-def roster_edit_form(user_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def roster_edit_form(user_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     auth_service.require_secretary(user)
     person = auth_service.get_user(session, community_id=user.community_id, user_id=user_id)
     return page(request, "community/person.html", person=person,
@@ -81,9 +83,9 @@ def roster_edit_form(user_id: int, request: Request, session: SessionDep, user: 
 
 
 @router.post("/roster/users/{user_id}")
-def roster_edit(user_id: int, request: Request, session: SessionDep, user: CurrentUser,
-                name: str = Form(""), address: str = Form(""), seat: str = Form(""),
-                unit: str = Form(""), is_party_member: bool = Form(False),
+def roster_edit(user_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+                name: Line = Form(""), address: Line = Form(""), seat: Line = Form(""),
+                unit: Line = Form(""), is_party_member: bool = Form(False),
                 is_secretary: bool = Form(False)):
     try:
         auth_service.update_user(session, actor=user, user_id=user_id, name=name,
@@ -104,8 +106,8 @@ def roster_edit(user_id: int, request: Request, session: SessionDep, user: Curre
 
 @router.post("/roster/units")
 def roster_add_unit(request: Request, session: SessionDep, user: CurrentUser,
-                    name: str = Form(""), kind: str = Form("other"),
-                    contact_name: str = Form(""), contact_phone: str = Form("")):
+                    name: Line = Form(""), kind: Line = Form("other"),
+                    contact_name: Line = Form(""), contact_phone: Line = Form("")):
     try:
         unit = service.add_unit(session, actor=user, name=name, kind=kind,
                                 contact_name=contact_name, contact_phone=contact_phone)

@@ -33,6 +33,7 @@ from meetingroom.followup.schemas import (
 )
 from meetingroom.photos import MAX_PHOTOS, Upload
 from meetingroom.settings import get_settings
+from meetingroom.types import FIRST_YEAR, LAST_YEAR, Id, Line, Offset
 
 router = APIRouter(tags=["follow-up"])
 
@@ -40,9 +41,11 @@ router = APIRouter(tags=["follow-up"])
 @router.get("/resolutions", response_model=ResolutionPage,
             summary="Resolutions, newest first; filter by status, principle, year, overdue")
 def list_resolutions(session: SessionDep, community: CurrentCommunity,
-                     status: str | None = None, principle: str | None = None,
-                     year: int | None = None, overdue: bool | None = None,
-                     limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+                     status: Line | None = Query(None, max_length=20),
+                     principle: Line | None = Query(None, max_length=20),
+                     year: int | None = Query(None, ge=FIRST_YEAR, le=LAST_YEAR),
+                     overdue: bool | None = None,
+                     limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0)):
     filters = service.check_filters(status=status, principle=principle, year=year,
                                     overdue=overdue)
     rows, total = service.list_resolutions(session, community_id=community.id, filters=filters,
@@ -53,14 +56,14 @@ def list_resolutions(session: SessionDep, community: CurrentCommunity,
 
 @router.get("/resolutions/{resolution_id}", response_model=ResolutionOut,
             summary="One resolution: progress timeline and ratings split by group")
-def get_resolution(resolution_id: int, session: SessionDep, community: CurrentCommunity):
+def get_resolution(resolution_id: Id, session: SessionDep, community: CurrentCommunity):
     return ResolutionOut.of(service.describe_one(session, community_id=community.id,
                                                  resolution_id=resolution_id))
 
 
 @router.patch("/resolutions/{resolution_id}", response_model=ResolutionOut,
               summary="Edit text, responsible person or unit, deadline (secretary)")
-def patch_resolution(resolution_id: int, body: ResolutionPatch, session: SessionDep,
+def patch_resolution(resolution_id: Id, body: ResolutionPatch, session: SessionDep,
                      user: CurrentUser):
     service.update_resolution(session, actor=user, resolution_id=resolution_id,
                               changes=body.model_dump(exclude_unset=True))
@@ -109,7 +112,7 @@ _PROGRESS_BODY = {"requestBody": {"required": True, "content": {
 @router.post("/resolutions/{resolution_id}/progress", response_model=ProgressOut,
              status_code=201, openapi_extra=_PROGRESS_BODY,
              summary="Report progress (secretary or the responsible member); notifies followers")
-def post_progress(resolution_id: int, session: SessionDep, user: CurrentUser,
+def post_progress(resolution_id: Id, session: SessionDep, user: CurrentUser,
                   body: Annotated[tuple[ProgressIn, list[Upload]], Depends(progress_body)]):
     data, uploads = body
     update_row = service.add_progress(session, actor=user, resolution_id=resolution_id,
@@ -122,7 +125,7 @@ def post_progress(resolution_id: int, session: SessionDep, user: CurrentUser,
 @router.put("/resolutions/{resolution_id}/rating", response_model=RatingResult,
             summary="Rate a done or overdue resolution 1–5 (party members and residents); "
                     "again replaces")
-def put_rating(resolution_id: int, body: RatingIn, session: SessionDep, user: CurrentUser):
+def put_rating(resolution_id: Id, body: RatingIn, session: SessionDep, user: CurrentUser):
     rating = service.rate_resolution(session, actor=user, resolution_id=resolution_id,
                                      score=body.score, comment=body.comment)
     summary = service.rating_summaries(session, [resolution_id])[resolution_id]
@@ -131,9 +134,9 @@ def put_rating(resolution_id: int, body: RatingIn, session: SessionDep, user: Cu
 
 @router.get("/resolutions/{resolution_id}/ratings", response_model=CommentPage,
             summary="Rating comments, newest first (hidden ones for the secretary only)")
-def list_comments(resolution_id: int, session: SessionDep, community: CurrentCommunity,
+def list_comments(resolution_id: Id, session: SessionDep, community: CurrentCommunity,
                   user: OptionalUser, limit: int = Query(50, ge=1, le=100),
-                  offset: int = Query(0, ge=0)):
+                  offset: Offset = Query(0)):
     resolution = service.get_resolution(session, community_id=community.id,
                                         resolution_id=resolution_id)
     comments, total = service.list_ratings(session, resolution=resolution, viewer=user,
@@ -148,7 +151,7 @@ def list_comments(resolution_id: int, session: SessionDep, community: CurrentCom
 
 @router.post("/resolutions/{resolution_id}/ratings/close", response_model=ResolutionOut,
              summary="Close ratings now (secretary; otherwise they close 30 days after opening)")
-def close_ratings(resolution_id: int, session: SessionDep, user: CurrentUser):
+def close_ratings(resolution_id: Id, session: SessionDep, user: CurrentUser):
     service.close_ratings(session, actor=user, resolution_id=resolution_id)
     return ResolutionOut.of(service.describe_one(session, community_id=user.community_id,
                                                  resolution_id=resolution_id))
@@ -156,7 +159,7 @@ def close_ratings(resolution_id: int, session: SessionDep, user: CurrentUser):
 
 @router.post("/resolutions/{resolution_id}/ratings/reopen", response_model=ResolutionOut,
              summary="Reopen closed ratings for another 30 days (secretary)")
-def reopen_ratings(resolution_id: int, session: SessionDep, user: CurrentUser):
+def reopen_ratings(resolution_id: Id, session: SessionDep, user: CurrentUser):
     service.reopen_ratings(session, actor=user, resolution_id=resolution_id)
     return ResolutionOut.of(service.describe_one(session, community_id=user.community_id,
                                                  resolution_id=resolution_id))
@@ -168,21 +171,21 @@ def _moderation(rating) -> ModerationOut:
 
 @router.post("/ratings/{rating_id}/report", response_model=ModerationOut,
              summary="Report a rating comment (once per person; 3 reports hide it for review)")
-def report_rating(rating_id: int, body: ReportIn, session: SessionDep, user: CurrentUser):
+def report_rating(rating_id: Id, body: ReportIn, session: SessionDep, user: CurrentUser):
     return _moderation(service.report_rating(session, actor=user, rating_id=rating_id,
                                              reason=body.reason))
 
 
 @router.post("/ratings/{rating_id}/hide", response_model=ModerationOut,
              summary="Hide a rating comment with a reason (secretary)")
-def hide_rating(rating_id: int, body: ReasonIn, session: SessionDep, user: CurrentUser):
+def hide_rating(rating_id: Id, body: ReasonIn, session: SessionDep, user: CurrentUser):
     return _moderation(service.hide_rating(session, actor=user, rating_id=rating_id,
                                            reason=body.reason))
 
 
 @router.post("/ratings/{rating_id}/restore", response_model=ModerationOut,
              summary="Show a hidden rating comment again (secretary)")
-def restore_rating(rating_id: int, session: SessionDep, user: CurrentUser,
+def restore_rating(rating_id: Id, session: SessionDep, user: CurrentUser,
                    body: ReasonIn | None = None):
     return _moderation(service.restore_rating(session, actor=user, rating_id=rating_id,
                                               reason=body.reason if body else ""))
@@ -190,7 +193,7 @@ def restore_rating(rating_id: int, session: SessionDep, user: CurrentUser,
 
 @router.get("/matters/{proposal_id}", response_model=MatterOut,
             summary="The public record of one matter, from its suggestions to its ratings (R4.2)")
-def get_matter(proposal_id: int, session: SessionDep, community: CurrentCommunity,
+def get_matter(proposal_id: Id, session: SessionDep, community: CurrentCommunity,
                user: OptionalUser):
     return MatterOut.of(record.matter(session, community_id=community.id,
                                       proposal_id=proposal_id, viewer=user))

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from meetingroom import photos
 from meetingroom.followup import service
 from meetingroom.i18n import gettext
+from meetingroom.types import Day, Id, Line, Text
 
 Status = Literal["not_started", "in_progress", "done", "delayed"]
 Group = Literal["party_member", "resident"]
@@ -111,22 +112,22 @@ class ResolutionPage(BaseModel):
 
 
 class ResolutionPatch(BaseModel):
-    text: str | None = Field(default=None, max_length=service.MAX_TEXT)
-    responsible: str | None = Field(default=None, max_length=service.MAX_RESPONSIBLE,
+    text: Text | None = Field(default=None, max_length=service.MAX_TEXT)
+    responsible: Line | None = Field(default=None, max_length=service.MAX_RESPONSIBLE,
                                     description="a person's or a unit's name")
-    responsible_user_id: int | None = Field(default=None, description="null clears")
-    deadline: date | None = Field(default=None, description="YYYY-MM-DD; null clears")
+    responsible_user_id: Id | None = Field(default=None, description="null clears")
+    deadline: Day | None = Field(default=None, description="YYYY-MM-DD; null clears")
 
 
 class ProgressIn(BaseModel):
     status: Status
     percent: int = Field(ge=0, le=100)
-    note: str = Field(default="", max_length=service.MAX_NOTE)
+    note: Text = Field(default="", max_length=service.MAX_NOTE)
 
 
 class RatingIn(BaseModel):
     score: int = Field(ge=1, le=5, description="1 不满意 … 5 非常满意")
-    comment: str = Field(default="", max_length=service.MAX_COMMENT)
+    comment: Text = Field(default="", max_length=service.MAX_COMMENT)
 
 
 class MyRatingOut(BaseModel):
@@ -165,7 +166,7 @@ class ReportIn(BaseModel):
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(default="", max_length=500)
+    reason: Text = Field(default="", max_length=500)
 
 
 class ModerationOut(BaseModel):

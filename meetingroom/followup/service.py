@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from meetingroom import audit, notifications
+from meetingroom import audit, notifications, types
 from meetingroom.auth.service import require_secretary
 from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, DomainError, Forbidden, Invalid, NotAuthenticated, NotFound
@@ -470,9 +470,13 @@ def parse_date(value: str, *, field: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise Invalid("Enter a date as YYYY-MM-DD.", field=field) from None
+    if not types.day_in_window(day):
+        raise Invalid("Enter a date between {first} and {last}.", field=field,
+                      first=types.FIRST_YEAR, last=types.LAST_YEAR)
+    return day
 
 
 def _plain(value):

@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlmodel import Session
 
-from meetingroom import db, i18n
+from meetingroom import db, i18n, types
 from meetingroom.auth.service import require_secretary
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser
@@ -26,6 +26,7 @@ from meetingroom.models import User
 from meetingroom.photos import MAX_PHOTOS, Upload
 from meetingroom.settings import get_settings
 from meetingroom.templating import flash, page
+from meetingroom.types import Id, Line, Text, parse_id
 
 router = APIRouter()
 PAGE_SIZE = 20
@@ -64,7 +65,7 @@ def resolutions_page(request: Request, session: SessionDep):
     community = request.state.community
     filters = _filters(request)
     try:
-        offset = max(0, int(request.query_params.get("offset", "0")))
+        offset = min(max(0, int(request.query_params.get("offset", "0"))), types.MAX_INT)
     except ValueError:
         offset = 0
     rows, total = service.list_resolutions(session, community_id=community.id, filters=filters,
@@ -156,7 +157,7 @@ def _ratings_ctx(session: Session, request: Request, view: service.ResolutionVie
     return ctx
 
 
-def _resolution_page(request: Request, session: SessionDep, resolution_id: int, *,
+def _resolution_page(request: Request, session: SessionDep, resolution_id: Id, *,
                      status_code: int = 200, **extra):
     community = request.state.community
     view = service.describe_one(session, community_id=community.id, resolution_id=resolution_id)
@@ -169,13 +170,13 @@ def _resolution_page(request: Request, session: SessionDep, resolution_id: int, 
 
 
 @router.get("/resolutions/{resolution_id}")
-def resolution_page(resolution_id: int, request: Request, session: SessionDep):
+def resolution_page(resolution_id: Id, request: Request, session: SessionDep):
     return _resolution_page(request, session, resolution_id)
 
 
 @router.post("/resolutions/{resolution_id}/rating")
-def rate(resolution_id: int, request: Request, session: SessionDep, user: CurrentUser,
-         score: str = Form(""), comment: str = Form("")):
+def rate(resolution_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+         score: Line = Form(""), comment: Text = Form("")):
     try:
         service.rate_resolution(session, actor=user, resolution_id=resolution_id, score=score,
                                 comment=comment)
@@ -192,7 +193,7 @@ def rate(resolution_id: int, request: Request, session: SessionDep, user: Curren
     return RedirectResponse(f"/resolutions/{resolution_id}#ratings", status_code=303)
 
 
-def _progress_form(request: Request, session: SessionDep, user: User, resolution_id: int, *,
+def _progress_form(request: Request, session: SessionDep, user: User, resolution_id: Id, *,
                    status_code: int = 200, form: dict | None = None,
                    errors: dict | None = None):
     view = service.describe_one(session, community_id=user.community_id,
@@ -207,13 +208,13 @@ def _progress_form(request: Request, session: SessionDep, user: User, resolution
 
 
 @router.get("/resolutions/{resolution_id}/progress")
-def progress_form(resolution_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def progress_form(resolution_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     return _progress_form(request, session, user, resolution_id)
 
 
 @router.post("/resolutions/{resolution_id}/progress")
-def post_progress(resolution_id: int, request: Request, session: SessionDep, user: CurrentUser,
-                  status: str = Form(""), percent: str = Form(""), note: str = Form(""),
+def post_progress(resolution_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+                  status: Line = Form(""), percent: Line = Form(""), note: Text = Form(""),
                   photos: list[UploadFile] = File(default=[])):
     limit = get_settings().max_photo_bytes
     uploads = [Upload(p.file.read(limit + 1), p.filename or "") for p in photos
@@ -233,7 +234,7 @@ def post_progress(resolution_id: int, request: Request, session: SessionDep, use
     return RedirectResponse(f"/resolutions/{resolution_id}#timeline", status_code=303)
 
 
-def _edit_form(request: Request, session: SessionDep, user: User, resolution_id: int, *,
+def _edit_form(request: Request, session: SessionDep, user: User, resolution_id: Id, *,
                status_code: int = 200, form: dict | None = None, errors: dict | None = None):
     require_secretary(user)
     view = service.describe_one(session, community_id=user.community_id,
@@ -248,20 +249,18 @@ def _edit_form(request: Request, session: SessionDep, user: User, resolution_id:
 
 
 @router.get("/resolutions/{resolution_id}/edit")
-def edit_form(resolution_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def edit_form(resolution_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     return _edit_form(request, session, user, resolution_id)
 
 
 @router.post("/resolutions/{resolution_id}/edit")
-def edit(resolution_id: int, request: Request, session: SessionDep, user: CurrentUser,
-         text: str = Form(""), responsible: str = Form(""), responsible_user_id: str = Form(""),
-         deadline: str = Form("")):
+def edit(resolution_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+         text: Text = Form(""), responsible: Line = Form(""), responsible_user_id: Line = Form(""),
+         deadline: Line = Form("")):
     form = {"text": text, "responsible": responsible, "responsible_user_id": responsible_user_id,
             "deadline": deadline}
-    try:
-        uid = int(responsible_user_id) if responsible_user_id.strip() else None
-    except ValueError:
-        uid = -1  # no such person: the service says so
+    # An unusable number names no one (-1): the service says so.
+    uid = (parse_id(responsible_user_id) or -1) if responsible_user_id.strip() else None
     try:
         service.update_resolution(session, actor=user, resolution_id=resolution_id, changes={
             "text": text, "responsible": responsible, "responsible_user_id": uid,
@@ -277,37 +276,37 @@ def edit(resolution_id: int, request: Request, session: SessionDep, user: Curren
 
 
 @router.post("/resolutions/{resolution_id}/ratings/close")
-def close_ratings(resolution_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def close_ratings(resolution_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     service.close_ratings(session, actor=user, resolution_id=resolution_id)
     flash(request, "Ratings are closed.")
     return RedirectResponse(f"/resolutions/{resolution_id}#ratings", status_code=303)
 
 
 @router.post("/resolutions/{resolution_id}/ratings/reopen")
-def reopen_ratings(resolution_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def reopen_ratings(resolution_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     service.reopen_ratings(session, actor=user, resolution_id=resolution_id)
     flash(request, "Ratings are open again for 30 days.")
     return RedirectResponse(f"/resolutions/{resolution_id}#ratings", status_code=303)
 
 
 @router.post("/ratings/{rating_id}/report")
-def report_rating(rating_id: int, request: Request, session: SessionDep, user: CurrentUser,
-                  reason: str = Form("")):
+def report_rating(rating_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+                  reason: Text = Form("")):
     rating = service.report_rating(session, actor=user, rating_id=rating_id, reason=reason)
     flash(request, "Thank you. The secretary will review this comment.")
     return RedirectResponse(f"/resolutions/{rating.resolution_id}#comments", status_code=303)
 
 
 @router.post("/ratings/{rating_id}/hide")
-def hide_rating(rating_id: int, request: Request, session: SessionDep, user: CurrentUser,
-                reason: str = Form("")):
+def hide_rating(rating_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+                reason: Text = Form("")):
     rating = service.hide_rating(session, actor=user, rating_id=rating_id, reason=reason)
     flash(request, "The comment is hidden.")
     return RedirectResponse(f"/resolutions/{rating.resolution_id}#comments", status_code=303)
 
 
 @router.post("/ratings/{rating_id}/restore")
-def restore_rating(rating_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def restore_rating(rating_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     rating = service.restore_rating(session, actor=user, rating_id=rating_id)
     flash(request, "The comment is shown again.")
     return RedirectResponse(f"/resolutions/{rating.resolution_id}#comments", status_code=303)
@@ -316,7 +315,7 @@ def restore_rating(rating_id: int, request: Request, session: SessionDep, user: 
 # --- the public record and the dashboard ---------------------------------------------------------
 
 @router.get("/matters/{proposal_id}")
-def matter_page(proposal_id: int, request: Request, session: SessionDep):
+def matter_page(proposal_id: Id, request: Request, session: SessionDep):
     m = record.matter(session, community_id=request.state.community.id,
                       proposal_id=proposal_id, viewer=request.state.user)
     return _page(request, "followup/matter.html", m=m)

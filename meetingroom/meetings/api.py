@@ -26,16 +26,17 @@ from meetingroom.meetings.schemas import (
     TallyOut,
     VoteOpenIn,
 )
+from meetingroom.types import Id, Line, Offset
 
 router = APIRouter(tags=["meetings"], dependencies=[Depends(bind_hub)])
 
 
-def _meeting(session, community_id: int, meeting_id: int) -> dict:
+def _meeting(session, community_id: Id, meeting_id: Id) -> dict:
     st = service.meeting_state(session, community_id=community_id, meeting_id=meeting_id)
     return state.meeting_data(st, get_locale())
 
 
-def _tally(session, community_id: int, item_id: int) -> dict:
+def _tally(session, community_id: Id, item_id: Id) -> dict:
     item = service.get_item(session, community_id=community_id, item_id=item_id)
     st = state.load(session, item.meeting_id)
     return state.tally_data(st, item.id, get_locale())
@@ -43,8 +44,8 @@ def _tally(session, community_id: int, item_id: int) -> dict:
 
 @router.get("/meetings", response_model=MeetingPage, summary="Meetings, newest first")
 def list_meetings(session: SessionDep, community: CurrentCommunity,
-                  limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0),
-                  status: str | None = Query(None, pattern="^(scheduled|open|closed)$")):
+                  limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0),
+                  status: Line | None = Query(None, pattern="^(scheduled|open|closed)$")):
     rows, total = service.list_meetings(session, community_id=community.id, limit=limit,
                                         offset=offset, status=status)
     return MeetingPage(total=total, items=[MeetingSummary(
@@ -71,20 +72,20 @@ def convene(body: ConveneIn, user: CurrentUser, session: SessionDep):
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingOut,
             summary="A meeting: S, P, quorum with its rule, agenda")
-def get_meeting(meeting_id: int, session: SessionDep, community: CurrentCommunity):
+def get_meeting(meeting_id: Id, session: SessionDep, community: CurrentCommunity):
     return _meeting(session, community.id, meeting_id)
 
 
 @router.get("/meetings/{meeting_id}/tallies", response_model=list[TallyOut],
             summary="The tally of every agenda item, in agenda order")
-def get_tallies(meeting_id: int, session: SessionDep, community: CurrentCommunity):
+def get_tallies(meeting_id: Id, session: SessionDep, community: CurrentCommunity):
     st = service.meeting_state(session, community_id=community.id, meeting_id=meeting_id)
     return state.tallies_data(st, get_locale())
 
 
 @router.post("/meetings/{meeting_id}/agenda", response_model=MeetingOut, status_code=201,
              summary="Add an open proposal to the agenda (secretary; urgent only once open)")
-def add_item(meeting_id: int, body: AgendaAddIn, user: CurrentUser, session: SessionDep):
+def add_item(meeting_id: Id, body: AgendaAddIn, user: CurrentUser, session: SessionDep):
     service.add_agenda_item(session, actor=user, meeting_id=meeting_id,
                             proposal_id=body.proposal_id)
     return _meeting(session, user.community_id, meeting_id)
@@ -92,21 +93,21 @@ def add_item(meeting_id: int, body: AgendaAddIn, user: CurrentUser, session: Ses
 
 @router.put("/meetings/{meeting_id}/agenda", response_model=MeetingOut,
             summary="Reorder the agenda (secretary, before the meeting opens)")
-def reorder(meeting_id: int, body: AgendaOrderIn, user: CurrentUser, session: SessionDep):
+def reorder(meeting_id: Id, body: AgendaOrderIn, user: CurrentUser, session: SessionDep):
     service.reorder_agenda(session, actor=user, meeting_id=meeting_id, item_ids=body.item_ids)
     return _meeting(session, user.community_id, meeting_id)
 
 
 @router.delete("/meetings/{meeting_id}/agenda/{item_id}", response_model=MeetingOut,
                summary="Take an item off the agenda (secretary, before the meeting opens)")
-def remove_item(meeting_id: int, item_id: int, user: CurrentUser, session: SessionDep):
+def remove_item(meeting_id: Id, item_id: Id, user: CurrentUser, session: SessionDep):
     service.remove_agenda_item(session, actor=user, meeting_id=meeting_id, item_id=item_id)
     return _meeting(session, user.community_id, meeting_id)
 
 
 @router.post("/meetings/{meeting_id}/attendance", response_model=MeetingOut,
              summary="Check in: a seated member himself (no body), or the secretary for user_id")
-def check_in(meeting_id: int, user: CurrentUser, session: SessionDep,
+def check_in(meeting_id: Id, user: CurrentUser, session: SessionDep,
              body: AttendanceIn | None = None):
     service.check_in(session, actor=user, meeting_id=meeting_id,
                      user_id=body.user_id if body else None)
@@ -115,7 +116,7 @@ def check_in(meeting_id: int, user: CurrentUser, session: SessionDep,
 
 @router.delete("/meetings/{meeting_id}/attendance", response_model=MeetingOut,
                summary="Leave: a member himself (no body), or the secretary for user_id")
-def leave(meeting_id: int, user: CurrentUser, session: SessionDep,
+def leave(meeting_id: Id, user: CurrentUser, session: SessionDep,
           body: AttendanceIn | None = None):
     service.leave(session, actor=user, meeting_id=meeting_id,
                   user_id=body.user_id if body else None)
@@ -124,7 +125,7 @@ def leave(meeting_id: int, user: CurrentUser, session: SessionDep,
 
 @router.post("/meetings/{meeting_id}/observers", response_model=ObserverOut, status_code=201,
              summary="Record an observer (列席) at a joint meeting (secretary); 409 on work (R6.1)")
-def add_observer(meeting_id: int, body: ObserverIn, user: CurrentUser, session: SessionDep):
+def add_observer(meeting_id: Id, body: ObserverIn, user: CurrentUser, session: SessionDep):
     observer = service.add_observer(session, actor=user, meeting_id=meeting_id, name=body.name,
                                     role=body.role)
     return ObserverOut(id=observer.id, name=observer.name, role=observer.role)
@@ -132,21 +133,21 @@ def add_observer(meeting_id: int, body: ObserverIn, user: CurrentUser, session: 
 
 @router.post("/meetings/{meeting_id}/open", response_model=MeetingOut,
              summary="Open the meeting (secretary): R7.1 for work meetings, R7.2 warns on joint")
-def open_meeting(meeting_id: int, user: CurrentUser, session: SessionDep):
+def open_meeting(meeting_id: Id, user: CurrentUser, session: SessionDep):
     service.open_meeting(session, actor=user, meeting_id=meeting_id)
     return _meeting(session, user.community_id, meeting_id)
 
 
 @router.post("/meetings/{meeting_id}/close", response_model=MeetingOut,
              summary="Close the meeting (secretary); 409 while a vote is open")
-def close_meeting(meeting_id: int, user: CurrentUser, session: SessionDep):
+def close_meeting(meeting_id: Id, user: CurrentUser, session: SessionDep):
     service.close_meeting(session, actor=user, meeting_id=meeting_id)
     return _meeting(session, user.community_id, meeting_id)
 
 
 @router.post("/items/{item_id}/vote/open", response_model=TallyOut,
              summary="Open the vote on an item, open ballot or secret (secretary)")
-def open_vote(item_id: int, user: CurrentUser, session: SessionDep,
+def open_vote(item_id: Id, user: CurrentUser, session: SessionDep,
               body: VoteOpenIn | None = None):
     service.open_vote(session, actor=user, item_id=item_id, secret=bool(body and body.secret))
     return _tally(session, user.community_id, item_id)
@@ -154,7 +155,7 @@ def open_vote(item_id: int, user: CurrentUser, session: SessionDep,
 
 @router.post("/items/{item_id}/ballots", response_model=TallyOut, status_code=201,
              summary="Cast your ballot: agree, oppose or abstain; once, final (R7.5)")
-def cast_ballot(item_id: int, body: BallotIn, user: CurrentUser, session: SessionDep):
+def cast_ballot(item_id: Id, body: BallotIn, user: CurrentUser, session: SessionDep):
     item = service.cast_ballot(session, actor=user, item_id=item_id, choice=body.choice)
     st = service.state_after_ballot(session, meeting_id=item.meeting_id)
     return state.tally_data(st, item.id, get_locale())
@@ -162,19 +163,19 @@ def cast_ballot(item_id: int, body: BallotIn, user: CurrentUser, session: Sessio
 
 @router.post("/items/{item_id}/vote/close", response_model=TallyOut,
              summary="Close the vote; the outcome follows R7.2–R7.4 (secretary)")
-def close_vote(item_id: int, user: CurrentUser, session: SessionDep):
+def close_vote(item_id: Id, user: CurrentUser, session: SessionDep):
     service.close_vote(session, actor=user, item_id=item_id)
     return _tally(session, user.community_id, item_id)
 
 
 @router.post("/items/{item_id}/hands", response_model=TallyOut,
              summary="Record a show of hands instead of ballots (secretary, R7.6)")
-def record_hands(item_id: int, body: HandsIn, user: CurrentUser, session: SessionDep):
+def record_hands(item_id: Id, body: HandsIn, user: CurrentUser, session: SessionDep):
     service.record_hands(session, actor=user, item_id=item_id, agree=body.agree,
                          oppose=body.oppose, abstain=body.abstain)
     return _tally(session, user.community_id, item_id)
 
 
 @router.get("/items/{item_id}/tally", response_model=TallyOut, summary="An item's tally")
-def tally(item_id: int, session: SessionDep, community: CurrentCommunity):
+def tally(item_id: Id, session: SessionDep, community: CurrentCommunity):
     return _tally(session, community.id, item_id)

@@ -34,6 +34,7 @@ from meetingroom import db, i18n
 from meetingroom.auth.security import origin_allowed, read_token
 from meetingroom.live.hub import RESYNC_TYPE, dumps
 from meetingroom.settings import LOCALES
+from meetingroom.types import Id
 
 log = logging.getLogger("meetingroom.live")
 
@@ -49,7 +50,7 @@ HEARTBEAT = "<!-- heartbeat -->"  # htmx swaps nothing for a message with no ele
 ws_router = APIRouter()
 
 
-def room_name(meeting_id: int) -> str:
+def room_name(meeting_id: Id) -> str:
     return f"meeting:{meeting_id}"
 
 
@@ -61,7 +62,7 @@ def bind_hub(request: Request, session: db.SessionDep) -> None:
     session.info["hub"] = request.app.state.hub
 
 
-def publish_after_commit(session, meeting_id: int, event: dict) -> None:
+def publish_after_commit(session, meeting_id: Id, event: dict) -> None:
     """Publish once the transaction has committed (never from inside it). Without a bound hub
     (the CLI, a test calling a service directly) there is nobody to tell."""
     hub = session.info.get("hub")
@@ -78,7 +79,7 @@ class Snapshot:
     locales: dict[str, dict]  # locale -> {"meeting": {...}, "tallies": [{...}, ...]}
 
 
-def _read_snapshot(meeting_id: int) -> Snapshot:
+def _read_snapshot(meeting_id: Id) -> Snapshot:
     from meetingroom.meetings import state
 
     with contextlib.contextmanager(db.session_scope)(write=False) as session:
@@ -135,7 +136,7 @@ class Client:
 class Room:
     """Everything one worker does for one meeting's sockets."""
 
-    def __init__(self, rooms: Rooms, meeting_id: int) -> None:
+    def __init__(self, rooms: Rooms, meeting_id: Id) -> None:
         self.rooms = rooms
         self.meeting_id = meeting_id
         self.clients: set[Client] = set()
@@ -374,7 +375,7 @@ class Rooms:
         self.hub = hub
         self.rooms: dict[int, Room] = {}
 
-    def room(self, meeting_id: int) -> Room:
+    def room(self, meeting_id: Id) -> Room:
         if meeting_id not in self.rooms:
             self.rooms[meeting_id] = Room(self, meeting_id)
         return self.rooms[meeting_id]
@@ -405,7 +406,7 @@ def _user_id(ws: WebSocket) -> int | None:
     return uid if isinstance(uid, int) else None
 
 
-def _admit(meeting_id: int, uid: int | None, view: str | None) -> Admission | int:
+def _admit(meeting_id: Id, uid: int | None, view: str | None) -> Admission | int:
     """May this person watch this meeting (and this view)? A close code when not."""
     from meetingroom.community.service import default_community
     from meetingroom.meetings import service
@@ -434,7 +435,7 @@ async def _refuse(ws: WebSocket, code: int) -> None:
     await ws.close(code=code)
 
 
-async def _serve(ws: WebSocket, meeting_id: int, view: str | None) -> None:
+async def _serve(ws: WebSocket, meeting_id: Id, view: str | None) -> None:
     if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), ws.url.scheme):
         await _refuse(ws, CLOSE_NOT_ALLOWED)
         return
@@ -505,13 +506,13 @@ async def _read_until_closed(ws: WebSocket) -> None:
 
 
 @ws_router.websocket("/api/v1/meetings/{meeting_id}/live")
-async def live_feed(websocket: WebSocket, meeting_id: int):
+async def live_feed(websocket: WebSocket, meeting_id: Id):
     """JSON: a snapshot, then every change with its seq (CONTRACT.md "Live feed")."""
     await _serve(websocket, meeting_id, None)
 
 
 @ws_router.websocket("/meetings/{meeting_id}/live.html")
-async def live_html(websocket: WebSocket, meeting_id: int):
+async def live_html(websocket: WebSocket, meeting_id: Id):
     """HTML fragments for htmx's hx-ws: all of a view's fragments on (re)connect, then the
     changed screen after every event."""
     await _serve(websocket, meeting_id, websocket.query_params.get("view", "projector"))

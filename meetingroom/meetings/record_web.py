@@ -14,6 +14,7 @@ from meetingroom.db import SessionDep
 from meetingroom.i18n import gettext
 from meetingroom.meetings import minutes
 from meetingroom.templating import page
+from meetingroom.types import Id
 
 router = APIRouter()
 
@@ -27,7 +28,7 @@ SVG_OPTIONS = {"scale": 10, "border": 4, "dark": "#000000", "light": "#ffffff",
 QR_MAX_AGE = 24 * 3600
 
 
-def checkin_url(request: Request, meeting_id: int) -> str:
+def checkin_url(request: Request, meeting_id: Id) -> str:
     """The absolute URL of the meeting's check-in page, as the person's phone must reach it:
     from the request's base URL, which uvicorn builds from X-Forwarded-Proto/-Host behind a
     trusted proxy (`meetingroom serve --proxy-headers`, the default)."""
@@ -45,7 +46,7 @@ def checkin_qr_svg(url: str) -> bytes:
 
 
 @router.get("/meetings/{meeting_id}/checkin-qr.svg")
-def checkin_qr_image(meeting_id: int, request: Request, session: SessionDep):
+def checkin_qr_image(meeting_id: Id, request: Request, session: SessionDep):
     minutes.get_meeting(session, community_id=request.state.community.id, meeting_id=meeting_id)
     svg = checkin_qr_svg(checkin_url(request, meeting_id))
     etag = '"' + hashlib.sha256(svg).hexdigest()[:32] + '"'
@@ -56,14 +57,14 @@ def checkin_qr_image(meeting_id: int, request: Request, session: SessionDep):
 
 
 @router.get("/meetings/{meeting_id}/minutes")
-def minutes_page(meeting_id: int, request: Request, session: SessionDep):
+def minutes_page(meeting_id: Id, request: Request, session: SessionDep):
     m = minutes.gather(session, meeting_id, community_id=request.state.community.id)
     return page(request, "meetings/minutes.html", minutes=m,
                 methods=minutes.VOTE_METHODS)
 
 
 @router.get("/meetings/{meeting_id}/minutes.docx")
-def minutes_docx(meeting_id: int, request: Request, session: SessionDep):
+def minutes_docx(meeting_id: Id, request: Request, session: SessionDep):
     m = minutes.gather(session, meeting_id, community_id=request.state.community.id)
     name = gettext("minutes") + f"-{m.starts_at:%Y%m%d}-{meeting_id}.docx"
     disposition = (f'attachment; filename="minutes-{meeting_id}.docx"; '

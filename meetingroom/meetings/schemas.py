@@ -5,43 +5,45 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
+
+from meetingroom.types import Id, Line, When
 
 
 class MeetingIn(BaseModel):
     kind: Literal["work", "joint"]
-    title: str = Field(min_length=1, max_length=100)
-    starts_at: AwareDatetime
-    location: str = Field(default="", max_length=100)
-    proposal_ids: list[int] = Field(default_factory=list, max_length=50)
+    title: Line = Field(min_length=1, max_length=100)
+    starts_at: When
+    location: Line = Field(default="", max_length=100)
+    proposal_ids: list[Id] = Field(default_factory=list, max_length=50)
 
 
 class ConveneIn(BaseModel):
     """R4.3: an urgent proposal put to a meeting called at once."""
 
-    proposal_id: int
+    proposal_id: Id
     kind: Literal["work", "joint"] = "work"
-    title: str = Field(default="", max_length=100)
-    location: str = Field(default="", max_length=100)
+    title: Line = Field(default="", max_length=100)
+    location: Line = Field(default="", max_length=100)
 
 
 class AgendaAddIn(BaseModel):
-    proposal_id: int
+    proposal_id: Id
 
 
 class AgendaOrderIn(BaseModel):
-    item_ids: list[int] = Field(max_length=50)
+    item_ids: list[Id] = Field(max_length=50)
 
 
 class AttendanceIn(BaseModel):
     """Empty for yourself; the secretary names the member."""
 
-    user_id: int | None = None
+    user_id: Id | None = None
 
 
 class ObserverIn(BaseModel):
-    name: str = Field(min_length=1, max_length=50)
-    role: str = Field(min_length=1, max_length=50)
+    name: Line = Field(min_length=1, max_length=50)
+    role: Line = Field(min_length=1, max_length=50)
 
 
 class VoteOpenIn(BaseModel):
@@ -71,7 +73,7 @@ class WarningOut(BaseModel):
 
 class AgendaItemOut(BaseModel):
     id: int
-    proposal_id: int
+    proposal_id: Id
     title: str
     principle: str
     position: int

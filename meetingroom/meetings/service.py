@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, func, select
 
-from meetingroom import audit
+from meetingroom import audit, types
 from meetingroom.auth.service import require_secretary
 from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, Forbidden, Invalid, NotFound
@@ -269,6 +269,9 @@ def _check_meeting_fields(kind: str, title: str, starts_at: datetime, location: 
         raise Invalid("The title may have at most {n} characters.", field="title", n=100)
     if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
         raise Invalid("Enter the date and time with a time zone.", field="starts_at")
+    if not types.in_window(starts_at):  # year 9999 once made every meetings page a 500
+        raise Invalid("Enter a date between {first} and {last}.", field="starts_at",
+                      first=types.FIRST_YEAR, last=types.LAST_YEAR)
     location = (location or "").strip()
     if len(location) > 100:
         raise Invalid("The place may have at most {n} characters.", field="location", n=100)

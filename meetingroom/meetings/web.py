@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
+from meetingroom import types
 from meetingroom.auth.service import require_secretary
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser
@@ -21,6 +22,7 @@ from meetingroom.meetings import screens, service, state
 from meetingroom.meetings.live import bind_hub
 from meetingroom.settings import get_settings
 from meetingroom.templating import flash, page
+from meetingroom.types import Id, Line, Offset, parse_id
 
 router = APIRouter(dependencies=[Depends(bind_hub)])
 PAGE = 20
@@ -30,7 +32,7 @@ def _hx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def _screen(session, community_id: int, meeting_id: int) -> dict:
+def _screen(session, community_id: Id, meeting_id: Id) -> dict:
     """The template context every meeting page shares (screens.context)."""
     st = service.meeting_state(session, community_id=community_id, meeting_id=meeting_id)
     locale = get_locale()
@@ -44,14 +46,22 @@ def _message(exc: DomainError) -> str:
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.strip().isdigit()]
+    return [i for i in (parse_id(v) for v in values) if i is not None]
+
+
+def _member_id(value: str) -> int | None:
+    """The member the secretary names on the console; empty means the actor himself, and an
+    unusable number names nobody (0), so the service answers 'not found'."""
+    if not value.strip():
+        return None
+    return parse_id(value) or 0
 
 
 # ----------------------------------------------------------------------------- list, schedule
 
 
 @router.get("/meetings")
-def meetings_page(request: Request, session: SessionDep, offset: int = 0):
+def meetings_page(request: Request, session: SessionDep, offset: Offset = 0):
     community_id = request.state.community.id
     offset = max(0, offset)
     meetings, total = service.list_meetings(session, community_id=community_id, limit=PAGE,
@@ -82,14 +92,17 @@ def _local_datetime(value: str) -> datetime:
         naive = datetime.fromisoformat((value or "").strip())
     except ValueError:
         raise Invalid("Enter a valid date and time.", field="starts_at") from None
+    if not types.in_window(naive):
+        raise Invalid("Enter a date between {first} and {last}.", field="starts_at",
+                      first=types.FIRST_YEAR, last=types.LAST_YEAR)
     if naive.tzinfo is not None:
         return naive
     return naive.replace(tzinfo=ZoneInfo(get_settings().timezone))
 
 
 @router.post("/meetings")
-def schedule(request: Request, session: SessionDep, user: CurrentUser, kind: str = Form("work"),
-             title: str = Form(""), starts_at: str = Form(""), location: str = Form(""),
+def schedule(request: Request, session: SessionDep, user: CurrentUser, kind: Line = Form("work"),
+             title: Line = Form(""), starts_at: Line = Form(""), location: Line = Form(""),
              proposal_ids: list[str] = Form([])):
     form = {"kind": kind, "title": title, "starts_at": starts_at, "location": location,
             "proposal_ids": _ids(proposal_ids)}
@@ -109,7 +122,7 @@ def schedule(request: Request, session: SessionDep, user: CurrentUser, kind: str
 
 @router.post("/meetings/convene")
 def convene(request: Request, session: SessionDep, user: CurrentUser,
-            proposal_id: int = Form(...), kind: str = Form("work")):
+            proposal_id: Id = Form(...), kind: Line = Form("work")):
     meeting = service.convene_meeting(session, actor=user, proposal_id=proposal_id, kind=kind)
     if meeting.status == "open":
         flash(request, "The meeting is open.")
@@ -122,7 +135,7 @@ def convene(request: Request, session: SessionDep, user: CurrentUser,
 # ------------------------------------------------------------------------- detail and agenda
 
 
-def _detail(request: Request, session, meeting_id: int, *, status_code: int = 200, **extra):
+def _detail(request: Request, session, meeting_id: Id, *, status_code: int = 200, **extra):
     community_id = request.state.community.id
     ctx = _screen(session, community_id, meeting_id)
     user = getattr(request.state, "user", None)
@@ -138,11 +151,11 @@ def _detail(request: Request, session, meeting_id: int, *, status_code: int = 20
 
 
 @router.get("/meetings/{meeting_id}")
-def meeting_page(meeting_id: int, request: Request, session: SessionDep):
+def meeting_page(meeting_id: Id, request: Request, session: SessionDep):
     return _detail(request, session, meeting_id)
 
 
-def _agenda_action(request: Request, session, meeting_id: int, action, done: str):
+def _agenda_action(request: Request, session, meeting_id: Id, action, done: str):
     try:
         action()
     except DomainError as exc:
@@ -156,23 +169,23 @@ def _agenda_action(request: Request, session, meeting_id: int, action, done: str
 
 
 @router.post("/meetings/{meeting_id}/agenda")
-def add_item(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser,
-             proposal_id: int = Form(...)):
+def add_item(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+             proposal_id: Id = Form(...)):
     return _agenda_action(request, session, meeting_id, lambda: service.add_agenda_item(
         session, actor=user, meeting_id=meeting_id, proposal_id=proposal_id),
         N_("Added to the agenda."))
 
 
 @router.post("/meetings/{meeting_id}/agenda/{item_id}/move")
-def move_item(meeting_id: int, item_id: int, request: Request, session: SessionDep,
-              user: CurrentUser, offset: int = Form(...)):
+def move_item(meeting_id: Id, item_id: Id, request: Request, session: SessionDep,
+              user: CurrentUser, offset: int = Form(..., ge=-1, le=1)):
     return _agenda_action(request, session, meeting_id, lambda: service.move_agenda_item(
         session, actor=user, meeting_id=meeting_id, item_id=item_id,
         offset=1 if offset > 0 else -1), N_("The agenda is reordered."))
 
 
 @router.post("/meetings/{meeting_id}/agenda/{item_id}/remove")
-def remove_item(meeting_id: int, item_id: int, request: Request, session: SessionDep,
+def remove_item(meeting_id: Id, item_id: Id, request: Request, session: SessionDep,
                 user: CurrentUser):
     return _agenda_action(request, session, meeting_id, lambda: service.remove_agenda_item(
         session, actor=user, meeting_id=meeting_id, item_id=item_id),
@@ -182,7 +195,7 @@ def remove_item(meeting_id: int, item_id: int, request: Request, session: Sessio
 # -------------------------------------------------------------------------------- console
 
 
-def _console(request: Request, session, user, meeting_id: int, *, status_code: int = 200,
+def _console(request: Request, session, user, meeting_id: Id, *, status_code: int = 200,
              **extra):
     require_secretary(user)
     ctx = _screen(session, user.community_id, meeting_id)
@@ -190,11 +203,11 @@ def _console(request: Request, session, user, meeting_id: int, *, status_code: i
 
 
 @router.get("/meetings/{meeting_id}/console")
-def console(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def console(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     return _console(request, session, user, meeting_id)
 
 
-def _console_action(request: Request, session, user, meeting_id: int, action, done: str,
+def _console_action(request: Request, session, user, meeting_id: Id, action, done: str,
                     **params):
     """Run one console action. htmx gets the message for #c-msg (the socket brings the new
     state); a plain form is redirected back to the console."""
@@ -217,7 +230,7 @@ def _console_action(request: Request, session, user, meeting_id: int, action, do
     return RedirectResponse(f"/meetings/{meeting_id}/console", status_code=303)
 
 
-def _item_of(session, user, meeting_id: int, item_id: int) -> int:
+def _item_of(session, user, meeting_id: Id, item_id: Id) -> int:
     item = service.get_item(session, community_id=user.community_id, item_id=item_id)
     if item.meeting_id != meeting_id:
         raise NotFound("No such agenda item.")
@@ -225,7 +238,7 @@ def _item_of(session, user, meeting_id: int, item_id: int) -> int:
 
 
 @router.post("/meetings/{meeting_id}/open")
-def open_meeting(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def open_meeting(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     def done(opened):
         if opened.warning:
             return N_("The meeting is open. Fewer than two thirds of the members are present: "
@@ -237,45 +250,45 @@ def open_meeting(meeting_id: int, request: Request, session: SessionDep, user: C
 
 
 @router.post("/meetings/{meeting_id}/close")
-def close_meeting(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def close_meeting(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     return _console_action(request, session, user, meeting_id, lambda: service.close_meeting(
         session, actor=user, meeting_id=meeting_id), N_("The meeting is closed."))
 
 
 @router.post("/meetings/{meeting_id}/attendance")
-def mark_present(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser,
-                 user_id: str = Form("")):
-    uid = int(user_id) if user_id.strip().isdigit() else None
+def mark_present(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+                 user_id: Line = Form("")):
+    uid = _member_id(user_id)
     return _console_action(request, session, user, meeting_id, lambda: service.check_in(
         session, actor=user, meeting_id=meeting_id, user_id=uid), N_("Checked in."))
 
 
 @router.post("/meetings/{meeting_id}/attendance/leave")
-def mark_absent(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser,
-                user_id: str = Form("")):
-    uid = int(user_id) if user_id.strip().isdigit() else None
+def mark_absent(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+                user_id: Line = Form("")):
+    uid = _member_id(user_id)
     return _console_action(request, session, user, meeting_id, lambda: service.leave(
         session, actor=user, meeting_id=meeting_id, user_id=uid), N_("Marked absent."))
 
 
 @router.post("/meetings/{meeting_id}/observers")
-def add_observer(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser,
-                 name: str = Form(""), role: str = Form("")):
+def add_observer(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+                 name: Line = Form(""), role: Line = Form("")):
     return _console_action(request, session, user, meeting_id, lambda: service.add_observer(
         session, actor=user, meeting_id=meeting_id, name=name, role=role),
         N_("{name} is recorded as an observer."), name=name.strip())
 
 
 @router.post("/meetings/{meeting_id}/items/{item_id}/vote/open")
-def open_vote(meeting_id: int, item_id: int, request: Request, session: SessionDep,
-              user: CurrentUser, secret: str = Form("")):
+def open_vote(meeting_id: Id, item_id: Id, request: Request, session: SessionDep,
+              user: CurrentUser, secret: Line = Form("")):
     return _console_action(request, session, user, meeting_id, lambda: service.open_vote(
         session, actor=user, item_id=_item_of(session, user, meeting_id, item_id),
         secret=secret in ("1", "on", "true")), N_("The vote is open."))
 
 
 @router.post("/meetings/{meeting_id}/items/{item_id}/vote/close")
-def close_vote(meeting_id: int, item_id: int, request: Request, session: SessionDep,
+def close_vote(meeting_id: Id, item_id: Id, request: Request, session: SessionDep,
                user: CurrentUser):
     return _console_action(request, session, user, meeting_id, lambda: service.close_vote(
         session, actor=user, item_id=_item_of(session, user, meeting_id, item_id)),
@@ -284,9 +297,9 @@ def close_vote(meeting_id: int, item_id: int, request: Request, session: Session
 
 
 @router.post("/meetings/{meeting_id}/items/{item_id}/hands")
-def record_hands(meeting_id: int, item_id: int, request: Request, session: SessionDep,
-                 user: CurrentUser, agree: str = Form("0"), oppose: str = Form("0"),
-                 abstain: str = Form("0")):
+def record_hands(meeting_id: Id, item_id: Id, request: Request, session: SessionDep,
+                 user: CurrentUser, agree: Line = Form("0"), oppose: Line = Form("0"),
+                 abstain: Line = Form("0")):
     def action():
         counts = {}
         for name, value in (("agree", agree), ("oppose", oppose), ("abstain", abstain)):
@@ -307,7 +320,7 @@ def record_hands(meeting_id: int, item_id: int, request: Request, session: Sessi
 
 
 @router.get("/meetings/{meeting_id}/projector")
-def projector(meeting_id: int, request: Request, session: SessionDep):
+def projector(meeting_id: Id, request: Request, session: SessionDep):
     ctx = _screen(session, request.state.community.id, meeting_id)
     return page(request, "meetings/projector.html", **ctx)
 
@@ -315,7 +328,7 @@ def projector(meeting_id: int, request: Request, session: SessionDep):
 # -------------------------------------------------------------------------- member's phone
 
 
-def _vote_page(request: Request, session, user, meeting_id: int, *, box: dict | None = None,
+def _vote_page(request: Request, session, user, meeting_id: Id, *, box: dict | None = None,
                status_code: int = 200, error: str | None = None):
     ctx = _screen(session, user.community_id, meeting_id)
     if box is None:
@@ -326,13 +339,13 @@ def _vote_page(request: Request, session, user, meeting_id: int, *, box: dict | 
 
 
 @router.get("/meetings/{meeting_id}/vote")
-def vote_page(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def vote_page(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     return _vote_page(request, session, user, meeting_id)
 
 
 @router.post("/meetings/{meeting_id}/items/{item_id}/ballot")
-def ballot(meeting_id: int, item_id: int, request: Request, session: SessionDep,
-           user: CurrentUser, choice: str = Form(""), confirm: str = Form("")):
+def ballot(meeting_id: Id, item_id: Id, request: Request, session: SessionDep,
+           user: CurrentUser, choice: Line = Form(""), confirm: Line = Form("")):
     """Two taps: the first asks "confirm your vote: agree?", the second casts it (R7.5: a
     ballot is final, so it is never cast by a single slip of the thumb)."""
     item_id = _item_of(session, user, meeting_id, item_id)
@@ -370,7 +383,7 @@ def ballot(meeting_id: int, item_id: int, request: Request, session: SessionDep,
 # --------------------------------------------------------------------------------- check-in
 
 
-def _checkin_page(request: Request, session, user, meeting_id: int, *,
+def _checkin_page(request: Request, session, user, meeting_id: Id, *,
                   error: str | None = None, status_code: int = 200):
     ctx = _screen(session, user.community_id, meeting_id)
     present = any(p["id"] == user.id and p["present"] for p in ctx["m"]["members"])
@@ -379,13 +392,13 @@ def _checkin_page(request: Request, session, user, meeting_id: int, *,
 
 
 @router.get("/meetings/{meeting_id}/checkin")
-def checkin_page(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def checkin_page(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     """Where the projector's QR code leads: log in, then one big button."""
     return _checkin_page(request, session, user, meeting_id)
 
 
 @router.post("/meetings/{meeting_id}/checkin")
-def checkin(meeting_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def checkin(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     try:
         service.check_in(session, actor=user, meeting_id=meeting_id)
     except DomainError as exc:

@@ -10,6 +10,7 @@ from meetingroom.proposals import service
 from meetingroom.proposals.schemas import ProposalIn, ProposalOut, ProposalPage
 from meetingroom.suggestions import service as suggestions
 from meetingroom.suggestions.schemas import ReasonIn, SuggestionOut, SuggestionPage
+from meetingroom.types import Id, Line, Offset
 
 router = APIRouter(tags=["proposals"])
 
@@ -17,7 +18,7 @@ router = APIRouter(tags=["proposals"])
 @router.get("/inbox", response_model=SuggestionPage,
             summary="New suggestions for seated committee members, oldest first")
 def inbox(session: SessionDep, user: CurrentUser, limit: int = Query(20, ge=1, le=100),
-          offset: int = Query(0, ge=0)):
+          offset: Offset = Query(0)):
     rows, total = service.inbox(session, actor=user, limit=limit, offset=offset)
     return SuggestionPage(items=[SuggestionOut.of(v) for v in
                                  suggestions.views(session, rows, viewer=user)], total=total)
@@ -25,7 +26,7 @@ def inbox(session: SessionDep, user: CurrentUser, limit: int = Query(20, ge=1, l
 
 @router.post("/suggestions/{suggestion_id}/decline", response_model=SuggestionOut,
              summary="Decline a suggestion with a reason the resident sees (committee member)")
-def decline(suggestion_id: int, body: ReasonIn, session: SessionDep, user: CurrentUser):
+def decline(suggestion_id: Id, body: ReasonIn, session: SessionDep, user: CurrentUser):
     s = service.decline_suggestion(session, actor=user, suggestion_id=suggestion_id,
                                    reason=body.reason)
     return SuggestionOut.of(suggestions.view(session, s, viewer=user))
@@ -43,9 +44,9 @@ def create(body: ProposalIn, session: SessionDep, user: CurrentUser):
 @router.get("/proposals", response_model=ProposalPage,
             summary="Proposals, newest first; filter by status and principle")
 def list_proposals(session: SessionDep, community: CurrentCommunity, user: OptionalUser,
-                   status: str | None = Query(None, max_length=20),
-                   principle: str | None = Query(None, max_length=20),
-                   limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+                   status: Line | None = Query(None, max_length=20),
+                   principle: Line | None = Query(None, max_length=20),
+                   limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0)):
     rows, total = service.list_proposals(session, community_id=community.id, status=status,
                                          principle=principle, limit=limit, offset=offset)
     return ProposalPage(items=[ProposalOut.of(v) for v in
@@ -54,7 +55,7 @@ def list_proposals(session: SessionDep, community: CurrentCommunity, user: Optio
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalOut,
             summary="One proposal with the suggestions it came from")
-def get_proposal(proposal_id: int, session: SessionDep, community: CurrentCommunity,
+def get_proposal(proposal_id: Id, session: SessionDep, community: CurrentCommunity,
                  user: OptionalUser):
     proposal = service.get_proposal(session, community_id=community.id, proposal_id=proposal_id)
     return ProposalOut.of(service.view(session, proposal, viewer=user))
@@ -62,6 +63,6 @@ def get_proposal(proposal_id: int, session: SessionDep, community: CurrentCommun
 
 @router.post("/proposals/{proposal_id}/cosponsors", response_model=ProposalOut,
              summary="Co-sponsor a proposal (committee member); again is a no-op")
-def cosponsor(proposal_id: int, session: SessionDep, user: CurrentUser):
+def cosponsor(proposal_id: Id, session: SessionDep, user: CurrentUser):
     proposal = service.cosponsor(session, actor=user, proposal_id=proposal_id)
     return ProposalOut.of(service.view(session, proposal, viewer=user))

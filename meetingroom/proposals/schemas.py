@@ -9,15 +9,16 @@ from pydantic import BaseModel, Field
 from meetingroom import i18n, labels
 from meetingroom.proposals.service import ProposalView
 from meetingroom.suggestions.schemas import aware
+from meetingroom.types import Id, Line, Text
 
 
 class ProposalIn(BaseModel):
-    title: str = Field(max_length=1000)
-    body: str = Field(max_length=20000)
-    draft_resolution: str = Field(default="", max_length=20000)
-    principle: str = Field(max_length=30, description="major | practical | important | urgent "
+    title: Line = Field(max_length=1000)
+    body: Text = Field(max_length=20000)
+    draft_resolution: Text = Field(default="", max_length=20000)
+    principle: Line = Field(max_length=30, description="major | practical | important | urgent "
                                                       "(R4.3)")
-    suggestion_ids: list[int] = Field(default_factory=list, max_length=100)
+    suggestion_ids: list[Id] = Field(default_factory=list, max_length=100)
 
 
 class PersonOut(BaseModel):

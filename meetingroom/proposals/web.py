@@ -13,6 +13,7 @@ from meetingroom.models.proposal import PRINCIPLES
 from meetingroom.proposals import service
 from meetingroom.suggestions import service as suggestions
 from meetingroom.templating import flash, page
+from meetingroom.types import Id, Line, Offset, Text
 
 router = APIRouter()
 PAGE_SIZE = 20
@@ -20,7 +21,7 @@ PAGE_SIZE = 20
 
 @router.get("/inbox")
 def inbox(request: Request, session: SessionDep, user: CurrentUser,
-          offset: int = Query(0, ge=0)):
+          offset: Offset = Query(0)):
     rows, total = service.inbox(session, actor=user, limit=PAGE_SIZE, offset=offset)
     return page(request, "proposals/inbox.html", total=total, offset=offset,
                 page_size=PAGE_SIZE, items=suggestions.views(session, rows, viewer=user))
@@ -53,15 +54,15 @@ def _form_page(request: Request, session: SessionDep, user, ids: list[int], *,
 
 @router.get("/proposals/new")
 def new_form(request: Request, session: SessionDep, user: CurrentUser,
-             s: list[int] = Query(default=[])):
+             s: list[Id] = Query(default=[])):
     service.require_member(user)
     return _form_page(request, session, user, s)
 
 
 @router.post("/proposals")
-def create(request: Request, session: SessionDep, user: CurrentUser, title: str = Form(""),
-           body: str = Form(""), draft_resolution: str = Form(""), principle: str = Form(""),
-           s: list[int] = Form(default=[])):
+def create(request: Request, session: SessionDep, user: CurrentUser, title: Line = Form(""),
+           body: Text = Form(""), draft_resolution: Text = Form(""), principle: Line = Form(""),
+           s: list[Id] = Form(default=[])):
     try:
         proposal = service.sponsor(session, actor=user, title=title, body=body,
                                    draft_resolution=draft_resolution, principle=principle,
@@ -80,8 +81,8 @@ def create(request: Request, session: SessionDep, user: CurrentUser, title: str 
 
 
 @router.get("/proposals")
-def list_page(request: Request, session: SessionDep, status: str = Query("", max_length=20),
-              principle: str = Query("", max_length=20), offset: int = Query(0, ge=0)):
+def list_page(request: Request, session: SessionDep, status: Line = Query("", max_length=20),
+              principle: Line = Query("", max_length=20), offset: Offset = Query(0)):
     rows, total = service.list_proposals(session, community_id=request.state.community.id,
                                          status=status or None, principle=principle or None,
                                          limit=PAGE_SIZE, offset=offset)
@@ -92,7 +93,7 @@ def list_page(request: Request, session: SessionDep, status: str = Query("", max
 
 
 @router.get("/proposals/{proposal_id}")
-def detail(proposal_id: int, request: Request, session: SessionDep):
+def detail(proposal_id: Id, request: Request, session: SessionDep):
     user = request.state.user
     proposal = service.get_proposal(session, community_id=request.state.community.id,
                                     proposal_id=proposal_id)
@@ -102,7 +103,7 @@ def detail(proposal_id: int, request: Request, session: SessionDep):
 
 
 @router.post("/proposals/{proposal_id}/cosponsor")
-def cosponsor(proposal_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def cosponsor(proposal_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     service.cosponsor(session, actor=user, proposal_id=proposal_id)
     flash(request, "You co-sponsor this proposal.")
     return RedirectResponse(f"/proposals/{proposal_id}", status_code=303)

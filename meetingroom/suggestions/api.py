@@ -21,6 +21,7 @@ from meetingroom.suggestions.schemas import (
     SuggestionOut,
     SuggestionPage,
 )
+from meetingroom.types import Id, Line, Offset, Text
 
 router = APIRouter(tags=["suggestions"])
 
@@ -33,10 +34,10 @@ def _out(session, suggestion, viewer) -> SuggestionOut:
              summary="Submit a suggestion (multipart, 0–3 photos); the secretary may enter one "
                      "for a resident by giving resident_name")
 def submit(request: Request, session: SessionDep, user: CurrentUser,
-           title: str = Form(""), body: str = Form(""), category: str = Form(""),
-           location: str = Form(""), show_name: bool = Form(False),
-           resident_name: str = Form("", description="secretary only: enter for this resident"),
-           resident_address: str = Form(""),
+           title: Line = Form(""), body: Text = Form(""), category: Line = Form(""),
+           location: Line = Form(""), show_name: bool = Form(False),
+           resident_name: Line = Form("", description="secretary only: enter for this resident"),
+           resident_address: Line = Form(""),
            photos_: list[UploadFile] = File(default=[], alias="photos")):
     limiter.hit(f"post:{client_ip(request)}", *get_settings().post_rate)
     uploads = photos.read_uploads(photos_)
@@ -53,11 +54,11 @@ def submit(request: Request, session: SessionDep, user: CurrentUser,
 @router.get("/suggestions", response_model=SuggestionPage,
             summary="Suggestions, newest or most supported first; filter by status and category")
 def list_suggestions(session: SessionDep, community: CurrentCommunity, user: OptionalUser,
-                     status: str | None = Query(None, max_length=20),
-                     category: str | None = Query(None, max_length=30),
-                     sort: str = Query("newest", max_length=20),
+                     status: Line | None = Query(None, max_length=20),
+                     category: Line | None = Query(None, max_length=30),
+                     sort: Line = Query("newest", max_length=20),
                      hidden: bool = Query(False, description="secretary: the review queue"),
-                     limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+                     limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0)):
     rows, total = service.list_suggestions(session, community_id=community.id, viewer=user,
                                            status=status, category=category, sort=sort,
                                            hidden=hidden, limit=limit, offset=offset)
@@ -68,7 +69,7 @@ def list_suggestions(session: SessionDep, community: CurrentCommunity, user: Opt
 @router.get("/me/suggestions", response_model=SuggestionPage,
             summary="My suggestions, each with its timeline")
 def my_suggestions(session: SessionDep, user: CurrentUser, limit: int = Query(20, ge=1, le=100),
-                   offset: int = Query(0, ge=0)):
+                   offset: Offset = Query(0)):
     rows, total = service.list_suggestions(session, community_id=user.community_id,
                                            viewer=user, author_id=user.id, limit=limit,
                                            offset=offset)
@@ -78,7 +79,7 @@ def my_suggestions(session: SessionDep, user: CurrentUser, limit: int = Query(20
 
 @router.get("/suggestions/{suggestion_id}", response_model=SuggestionOut,
             summary="One suggestion with its timeline")
-def get_suggestion(suggestion_id: int, session: SessionDep, community: CurrentCommunity,
+def get_suggestion(suggestion_id: Id, session: SessionDep, community: CurrentCommunity,
                    user: OptionalUser):
     suggestion = service.get_suggestion(session, viewer=user, community_id=community.id,
                                         suggestion_id=suggestion_id)
@@ -87,14 +88,14 @@ def get_suggestion(suggestion_id: int, session: SessionDep, community: CurrentCo
 
 @router.post("/suggestions/{suggestion_id}/support", response_model=SuggestionOut,
              summary="Support (附议) once; again is a no-op")
-def support(suggestion_id: int, session: SessionDep, user: CurrentUser):
+def support(suggestion_id: Id, session: SessionDep, user: CurrentUser):
     suggestion = service.support_suggestion(session, actor=user, suggestion_id=suggestion_id)
     return _out(session, suggestion, user)
 
 
 @router.post("/suggestions/{suggestion_id}/report", response_model=ReportOut,
              summary="Report a suggestion; three reports hide it until the secretary reviews it")
-def report(suggestion_id: int, body: ReportIn, request: Request, session: SessionDep,
+def report(suggestion_id: Id, body: ReportIn, request: Request, session: SessionDep,
            user: CurrentUser):
     limiter.hit(f"post:{client_ip(request)}", *get_settings().post_rate)
     service.report_suggestion(session, actor=user, suggestion_id=suggestion_id,
@@ -104,7 +105,7 @@ def report(suggestion_id: int, body: ReportIn, request: Request, session: Sessio
 
 @router.post("/suggestions/{suggestion_id}/hide", response_model=SuggestionOut,
              summary="Hide from the public, with a reason (secretary)")
-def hide(suggestion_id: int, body: ReasonIn, session: SessionDep, user: CurrentUser):
+def hide(suggestion_id: Id, body: ReasonIn, session: SessionDep, user: CurrentUser):
     suggestion = service.hide_suggestion(session, actor=user, suggestion_id=suggestion_id,
                                          reason=body.reason)
     return _out(session, suggestion, user)
@@ -112,7 +113,7 @@ def hide(suggestion_id: int, body: ReasonIn, session: SessionDep, user: CurrentU
 
 @router.post("/suggestions/{suggestion_id}/restore", response_model=SuggestionOut,
              summary="Show a hidden suggestion again, with a reason (secretary)")
-def restore(suggestion_id: int, body: ReasonIn, session: SessionDep, user: CurrentUser):
+def restore(suggestion_id: Id, body: ReasonIn, session: SessionDep, user: CurrentUser):
     suggestion = service.restore_suggestion(session, actor=user, suggestion_id=suggestion_id,
                                             reason=body.reason)
     return _out(session, suggestion, user)
@@ -134,7 +135,7 @@ def add_category(body: CategoryIn, session: SessionDep, user: CurrentUser):
 
 @router.patch("/categories/{category_id}", response_model=CategoryOut,
               summary="Rename, reorder or switch off a category (secretary)")
-def update_category(category_id: int, body: CategoryPatch, session: SessionDep,
+def update_category(category_id: Id, body: CategoryPatch, session: SessionDep,
                     user: CurrentUser):
     return CategoryOut.of(service.update_category(session, actor=user, category_id=category_id,
                                                   **body.model_dump(exclude_unset=True)))

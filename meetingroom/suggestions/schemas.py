@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from meetingroom import i18n, labels, photos
 from meetingroom.models import Category, User
 from meetingroom.suggestions.service import Step, SuggestionView
+from meetingroom.types import Line, Text
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -103,11 +104,11 @@ class SuggestionPage(BaseModel):
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(max_length=2000)
+    reason: Text = Field(max_length=2000)
 
 
 class ReportIn(BaseModel):
-    reason: str = Field(max_length=30, description=", ".join(labels.REPORT_REASONS))
+    reason: Text = Field(max_length=30, description=", ".join(labels.REPORT_REASONS))
 
 
 class ReportOut(BaseModel):
@@ -115,13 +116,13 @@ class ReportOut(BaseModel):
 
 
 class CategoryIn(BaseModel):
-    code: str = Field(max_length=30)
-    name_zh: str = Field(max_length=100)
-    name_en: str = Field(max_length=100)
+    code: Line = Field(max_length=30)
+    name_zh: Line = Field(max_length=100)
+    name_en: Line = Field(max_length=100)
 
 
 class CategoryPatch(BaseModel):
-    name_zh: str | None = Field(default=None, max_length=100)
-    name_en: str | None = Field(default=None, max_length=100)
+    name_zh: Line | None = Field(default=None, max_length=100)
+    name_en: Line | None = Field(default=None, max_length=100)
     active: bool | None = None
     position: int | None = Field(default=None, ge=0, le=1000)

@@ -19,6 +19,7 @@ from meetingroom.proposals import service as proposals
 from meetingroom.settings import get_settings
 from meetingroom.suggestions import service
 from meetingroom.templating import flash, page
+from meetingroom.types import Id, Line, Offset, Text
 
 router = APIRouter()
 PAGE_SIZE = 20
@@ -37,10 +38,10 @@ def _field(exc: DomainError) -> str:
 # -- lists --------------------------------------------------------------------------------------
 
 @router.get("/suggestions")
-def list_page(request: Request, session: SessionDep, status: str = Query("", max_length=20),
-              category: str = Query("", max_length=30), sort: str = Query("newest",
+def list_page(request: Request, session: SessionDep, status: Line = Query("", max_length=20),
+              category: Line = Query("", max_length=30), sort: Line = Query("newest",
                                                                            max_length=20),
-              hidden: bool = False, offset: int = Query(0, ge=0)):
+              hidden: bool = False, offset: Offset = Query(0)):
     user = request.state.user
     community = request.state.community
     rows, total = service.list_suggestions(
@@ -59,7 +60,7 @@ def list_page(request: Request, session: SessionDep, status: str = Query("", max
 
 @router.get("/suggestions/mine")
 def mine(request: Request, session: SessionDep, user: CurrentUser,
-         offset: int = Query(0, ge=0)):
+         offset: Offset = Query(0)):
     rows, total = service.list_suggestions(session, community_id=user.community_id,
                                            viewer=user, author_id=user.id, limit=PAGE_SIZE,
                                            offset=offset)
@@ -114,8 +115,8 @@ def _submit(request: Request, session: SessionDep, user, *, staff: bool, form: d
 
 
 @router.post("/suggestions")
-def submit(request: Request, session: SessionDep, user: CurrentUser, title: str = Form(""),
-           body: str = Form(""), category: str = Form(""), location: str = Form(""),
+def submit(request: Request, session: SessionDep, user: CurrentUser, title: Line = Form(""),
+           body: Text = Form(""), category: Line = Form(""), location: Line = Form(""),
            show_name: bool = Form(False), photos_: list[UploadFile] = File(default=[],
                                                                            alias="photos")):
     form = {"title": title, "body": body, "category": category, "location": location,
@@ -125,9 +126,9 @@ def submit(request: Request, session: SessionDep, user: CurrentUser, title: str 
 
 @router.post("/suggestions/staff")
 def submit_for_resident(request: Request, session: SessionDep, user: CurrentUser,
-                        resident_name: str = Form(""), resident_address: str = Form(""),
-                        title: str = Form(""), body: str = Form(""), category: str = Form(""),
-                        location: str = Form(""), show_name: bool = Form(False),
+                        resident_name: Line = Form(""), resident_address: Line = Form(""),
+                        title: Line = Form(""), body: Text = Form(""), category: Line = Form(""),
+                        location: Line = Form(""), show_name: bool = Form(False),
                         photos_: list[UploadFile] = File(default=[], alias="photos")):
     require_secretary(user)
     form = {"title": title, "body": body, "category": category, "location": location,
@@ -153,7 +154,7 @@ def categories_page(request: Request, session: SessionDep, user: CurrentUser):
 
 @router.post("/suggestions/categories")
 def add_category(request: Request, session: SessionDep, user: CurrentUser,
-                 code: str = Form(""), name_zh: str = Form(""), name_en: str = Form("")):
+                 code: Line = Form(""), name_zh: Line = Form(""), name_en: Line = Form("")):
     try:
         service.add_category(session, actor=user, code=code, name_zh=name_zh, name_en=name_en)
     except DomainError as exc:
@@ -168,9 +169,9 @@ def add_category(request: Request, session: SessionDep, user: CurrentUser,
 
 
 @router.post("/suggestions/categories/{category_id}")
-def update_category(category_id: int, request: Request, session: SessionDep, user: CurrentUser,
-                    name_zh: str = Form(""), name_en: str = Form(""),
-                    position: int = Form(0), active: bool = Form(False)):
+def update_category(category_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+                    name_zh: Line = Form(""), name_en: Line = Form(""),
+                    position: int = Form(0, ge=0, le=1000), active: bool = Form(False)):
     try:
         service.update_category(session, actor=user, category_id=category_id, name_zh=name_zh,
                                 name_en=name_en, position=position, active=active)
@@ -196,19 +197,19 @@ def _detail(request: Request, session: SessionDep, suggestion, *, status_code: i
                 and user is not None and user.id == suggestion.author_id)
 
 
-def _load(request: Request, session: SessionDep, suggestion_id: int):
+def _load(request: Request, session: SessionDep, suggestion_id: Id):
     return service.get_suggestion(session, viewer=request.state.user,
                                   community_id=request.state.community.id,
                                   suggestion_id=suggestion_id)
 
 
 @router.get("/suggestions/{suggestion_id}")
-def detail(suggestion_id: int, request: Request, session: SessionDep):
+def detail(suggestion_id: Id, request: Request, session: SessionDep):
     return _detail(request, session, _load(request, session, suggestion_id))
 
 
 @router.post("/suggestions/{suggestion_id}/support")
-def support(suggestion_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def support(suggestion_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     suggestion = service.support_suggestion(session, actor=user, suggestion_id=suggestion_id)
     if request.headers.get("hx-request"):
         return page(request, "suggestions/_support.html",
@@ -217,8 +218,8 @@ def support(suggestion_id: int, request: Request, session: SessionDep, user: Cur
 
 
 @router.post("/suggestions/{suggestion_id}/report")
-def report(suggestion_id: int, request: Request, session: SessionDep, user: CurrentUser,
-           reason: str = Form("")):
+def report(suggestion_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+           reason: Text = Form("")):
     try:
         limiter.hit(f"post:{client_ip(request)}", *get_settings().post_rate)
         suggestion = service.report_suggestion(session, actor=user, suggestion_id=suggestion_id,
@@ -235,7 +236,7 @@ def report(suggestion_id: int, request: Request, session: SessionDep, user: Curr
     return RedirectResponse(f"/suggestions/{suggestion_id}", status_code=303)
 
 
-def _act(request: Request, session: SessionDep, suggestion_id: int, action, *, error_key: str,
+def _act(request: Request, session: SessionDep, suggestion_id: Id, action, *, error_key: str,
          done: str, **kw):
     """Run a moderation or step-2 action from the suggestion's page; re-show the page with the
     message (and what was typed) when it fails on input or state."""
@@ -253,23 +254,23 @@ def _act(request: Request, session: SessionDep, suggestion_id: int, action, *, e
 
 
 @router.post("/suggestions/{suggestion_id}/hide")
-def hide(suggestion_id: int, request: Request, session: SessionDep, user: CurrentUser,
-         reason: str = Form("")):
+def hide(suggestion_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+         reason: Text = Form("")):
     return _act(request, session, suggestion_id, service.hide_suggestion, error_key="hide",
                 done=N_("The suggestion is hidden from the public."), reason=reason)
 
 
 @router.post("/suggestions/{suggestion_id}/restore")
-def restore(suggestion_id: int, request: Request, session: SessionDep, user: CurrentUser,
-            reason: str = Form("")):
+def restore(suggestion_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+            reason: Text = Form("")):
     return _act(request, session, suggestion_id, service.restore_suggestion,
                 error_key="restore", done=N_("The suggestion can be seen by everyone again."),
                 reason=reason)
 
 
 @router.post("/suggestions/{suggestion_id}/decline")
-def decline(suggestion_id: int, request: Request, session: SessionDep, user: CurrentUser,
-            reason: str = Form("")):
+def decline(suggestion_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+            reason: Text = Form("")):
     return _act(request, session, suggestion_id, proposals.decline_suggestion,
                 error_key="decline", done=N_("Declined. The resident sees your reason."),
                 reason=reason)
