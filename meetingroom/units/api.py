@@ -4,7 +4,6 @@ co-building report (CONTRACT.md "Member units (R5)")."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,6 +16,7 @@ from meetingroom.deps import CurrentCommunity, CurrentUser, OptionalUser
 from meetingroom.errors import BadRequest
 from meetingroom.photos import MAX_PHOTOS, Upload
 from meetingroom.settings import get_settings
+from meetingroom.types import Day, Id, Line, Offset
 from meetingroom.units import board, cobuilding, service
 from meetingroom.units.schemas import (
     AnswerIn,
@@ -56,7 +56,7 @@ from meetingroom.units.schemas import (
 
 router = APIRouter(tags=["member units"])
 LimitQ = Annotated[int, Query(ge=1, le=100)]
-OffsetQ = Annotated[int, Query(ge=0, le=1_000_000)]
+OffsetQ = Annotated[Offset, Query(ge=0, le=1_000_000)]
 YearQ = Annotated[int | None, Query(ge=2000, le=2100)]
 
 
@@ -111,7 +111,7 @@ async def report_body(request: Request) -> tuple[BaseModel, list[Upload]]:
 
 # --- units ---------------------------------------------------------------------------------------
 
-def _units_out(session, community_id: int, units, viewer) -> list[UnitOut]:
+def _units_out(session, community_id: Id, units, viewer) -> list[UnitOut]:
     members = service.part_time_members(session, community_id=community_id)
     staff = service.is_staff(viewer)
     return [UnitOut.of(u, members.get(u.id, []), staff=staff) for u in units]
@@ -145,7 +145,7 @@ def unit_board(session: SessionDep, user: CurrentUser):
 
 
 @router.get("/units/{unit_id}", response_model=UnitOut, summary="One member unit's profile")
-def get_unit(unit_id: int, session: SessionDep, community: CurrentCommunity,
+def get_unit(unit_id: Id, session: SessionDep, community: CurrentCommunity,
              user: OptionalUser):
     unit = service.get_unit(session, community_id=community.id, unit_id=unit_id)
     return _units_out(session, community.id, [unit], user)[0]
@@ -162,7 +162,7 @@ def add_unit(body: UnitIn, user: CurrentUser, session: SessionDep):
 
 @router.put("/units/{unit_id}", response_model=UnitOut,
             summary="Replace a member unit's profile (secretary; fields left out become empty)")
-def update_unit(unit_id: int, body: UnitIn, user: CurrentUser, session: SessionDep):
+def update_unit(unit_id: Id, body: UnitIn, user: CurrentUser, session: SessionDep):
     from meetingroom.community.service import update_unit as update
 
     unit = update(session, actor=user, unit_id=unit_id, **body.model_dump())
@@ -173,7 +173,7 @@ def update_unit(unit_id: int, body: UnitIn, user: CurrentUser, session: SessionD
 
 @router.get("/units/{unit_id}/contacts", response_model=ContactPage,
             summary="A unit's contacts log, newest first (secretary and committee members)")
-def list_contacts(unit_id: int, session: SessionDep, user: CurrentUser, limit: LimitQ = 20,
+def list_contacts(unit_id: Id, session: SessionDep, user: CurrentUser, limit: LimitQ = 20,
                   offset: OffsetQ = 0):
     rows, total = service.list_contacts(session, actor=user, unit_id=unit_id, limit=limit,
                                         offset=offset)
@@ -183,7 +183,7 @@ def list_contacts(unit_id: int, session: SessionDep, user: CurrentUser, limit: L
 @router.post("/units/{unit_id}/contacts", response_model=ContactOut, status_code=201,
              summary="Log a contact: the unit reported in (报到) or the community visited (走访); "
                      "`needs` raised join the needs list")
-def log_contact(unit_id: int, body: ContactIn, user: CurrentUser, session: SessionDep):
+def log_contact(unit_id: Id, body: ContactIn, user: CurrentUser, session: SessionDep):
     contact = service.log_contact(session, actor=user, unit_id=unit_id, direction=body.direction,
                                   held_on=body.date, who=body.who, note=body.note,
                                   needs=body.needs)
@@ -194,8 +194,8 @@ def log_contact(unit_id: int, body: ContactIn, user: CurrentUser, session: Sessi
 
 @router.get("/needs", response_model=NeedPage,
             summary="The needs list (需求清单), newest first; `status=open` for unanswered")
-def list_needs(session: SessionDep, user: CurrentUser, status: str | None = None,
-               unit_id: int | None = Query(None, ge=1), limit: LimitQ = 20,
+def list_needs(session: SessionDep, user: CurrentUser, status: Line | None = None,
+               unit_id: Id | None = Query(None, ge=1), limit: LimitQ = 20,
                offset: OffsetQ = 0):
     rows, total = service.list_needs(session, actor=user, status=status, unit_id=unit_id,
                                      limit=limit, offset=offset)
@@ -210,14 +210,14 @@ def add_need(body: NeedIn, user: CurrentUser, session: SessionDep):
 
 @router.post("/needs/{need_id}/answer", response_model=NeedOut,
              summary="Answer a need (secretary or committee member)")
-def answer_need(need_id: int, body: AnswerIn, user: CurrentUser, session: SessionDep):
+def answer_need(need_id: Id, body: AnswerIn, user: CurrentUser, session: SessionDep):
     return NeedOut.of(service.answer_need(session, actor=user, need_id=need_id,
                                           answer=body.answer))
 
 
 @router.get("/units/{unit_id}/resources", response_model=ResourcePage,
             summary="What a unit offers (资源清单)")
-def list_unit_resources(unit_id: int, session: SessionDep, user: CurrentUser,
+def list_unit_resources(unit_id: Id, session: SessionDep, user: CurrentUser,
                         limit: LimitQ = 20, offset: OffsetQ = 0):
     rows, total = service.list_resources(session, actor=user, unit_id=unit_id, limit=limit,
                                          offset=offset)
@@ -234,7 +234,7 @@ def list_resources(session: SessionDep, user: CurrentUser, limit: LimitQ = 20,
 
 @router.post("/units/{unit_id}/resources", response_model=ResourceOut, status_code=201,
              summary="Offer a resource (secretary or the unit's part-time member)")
-def add_resource(unit_id: int, body: ResourceIn, user: CurrentUser, session: SessionDep):
+def add_resource(unit_id: Id, body: ResourceIn, user: CurrentUser, session: SessionDep):
     return ResourceOut.of(service.add_resource(session, actor=user, unit_id=unit_id,
                                                **body.model_dump()))
 
@@ -244,7 +244,7 @@ def _project_out(session, project) -> ProjectOut:
 
 
 @router.get("/projects", response_model=ProjectPage, summary="The projects list (项目清单)")
-def list_projects(session: SessionDep, user: CurrentUser, status: str | None = None,
+def list_projects(session: SessionDep, user: CurrentUser, status: Line | None = None,
                   limit: LimitQ = 20, offset: OffsetQ = 0):
     rows, total = service.list_projects(session, actor=user, status=status, limit=limit,
                                         offset=offset)
@@ -264,7 +264,7 @@ def add_project(body: ProjectIn, user: CurrentUser, session: SessionDep):
 
 @router.post("/projects/{project_id}/units", response_model=ProjectOut, status_code=201,
              summary="A unit takes on (承接) the project (secretary or its part-time member)")
-def take_on(project_id: int, body: TakeOnIn, user: CurrentUser, session: SessionDep):
+def take_on(project_id: Id, body: TakeOnIn, user: CurrentUser, session: SessionDep):
     service.take_on_project(session, actor=user, project_id=project_id, unit_id=body.unit_id,
                             resource_id=body.resource_id)
     return _project_out(session, service.get_project(session, community_id=user.community_id,
@@ -274,7 +274,7 @@ def take_on(project_id: int, body: TakeOnIn, user: CurrentUser, session: Session
 @router.patch("/projects/{project_id}", response_model=ProjectOut,
               summary="Move a project on (secretary); `done` records each taking unit's good "
                       "deed (R5.5)")
-def patch_project(project_id: int, body: ProjectPatch, user: CurrentUser, session: SessionDep):
+def patch_project(project_id: Id, body: ProjectPatch, user: CurrentUser, session: SessionDep):
     project = service.set_project_status(session, actor=user, project_id=project_id,
                                          status=body.status, done_on=body.done_on)
     return _project_out(session, project)
@@ -282,7 +282,7 @@ def patch_project(project_id: int, body: ProjectPatch, user: CurrentUser, sessio
 
 # --- good deeds (R5.2) ---------------------------------------------------------------------------
 
-def _deeds_out(session, community_id: int, rows, viewer) -> list[DeedOut]:
+def _deeds_out(session, community_id: Id, rows, viewer) -> list[DeedOut]:
     names = service.unit_names(session, community_id=community_id)
     pics = service.deed_photos(session, [d.id for d in rows])
     mine = service.thanked_by(session, viewer, [d.id for d in rows])
@@ -301,7 +301,7 @@ def list_deeds(session: SessionDep, community: CurrentCommunity, user: OptionalU
 
 @router.get("/units/{unit_id}/deeds", response_model=DeedPage,
             summary="One unit's good deeds, newest first; public")
-def list_unit_deeds(unit_id: int, session: SessionDep, community: CurrentCommunity,
+def list_unit_deeds(unit_id: Id, session: SessionDep, community: CurrentCommunity,
                     user: OptionalUser, year: YearQ = None, limit: LimitQ = 20,
                     offset: OffsetQ = 0):
     rows, total = service.list_deeds(session, community_id=community.id, unit_id=unit_id,
@@ -313,7 +313,7 @@ def list_unit_deeds(unit_id: int, session: SessionDep, community: CurrentCommuni
              openapi_extra=_multipart_doc(DeedIn, "photos", MAX_PHOTOS),
              summary="Record a good deed, as JSON or multipart with up to 3 `photos` "
                      "(secretary or the unit's part-time member)")
-def record_deed(unit_id: int, session: SessionDep, user: CurrentUser,
+def record_deed(unit_id: Id, session: SessionDep, user: CurrentUser,
                 body: Annotated[tuple[DeedIn, list[Upload]], Depends(deed_body)]):
     data, uploads = body
     deed = service.record_deed(session, actor=user, unit_id=unit_id, title=data.title,
@@ -324,7 +324,7 @@ def record_deed(unit_id: int, session: SessionDep, user: CurrentUser,
 
 @router.post("/deeds/{deed_id}/thanks", response_model=ThanksOut,
              summary="Thank (点赞) a good deed; once per person, a repeat changes nothing")
-def thank(deed_id: int, session: SessionDep, user: CurrentUser):
+def thank(deed_id: Id, session: SessionDep, user: CurrentUser):
     deed = service.thank_deed(session, actor=user, deed_id=deed_id)
     return ThanksOut(deed_id=deed.id, thanks=deed.thanks, thanked=True)
 
@@ -352,7 +352,7 @@ def list_reports(session: SessionDep, user: CurrentUser, year: YearQ = None,
 
 @router.get("/units/{unit_id}/reports", response_model=ReportPage,
             summary="The annual reports of a unit's part-time members")
-def list_unit_reports(unit_id: int, session: SessionDep, user: CurrentUser, year: YearQ = None,
+def list_unit_reports(unit_id: Id, session: SessionDep, user: CurrentUser, year: YearQ = None,
                       limit: LimitQ = 20, offset: OffsetQ = 0):
     rows, total = service.list_reports(session, actor=user, year=year, unit_id=unit_id,
                                        limit=limit, offset=offset)
@@ -363,7 +363,7 @@ def list_unit_reports(unit_id: int, session: SessionDep, user: CurrentUser, year
              openapi_extra=_multipart_doc(ReportIn, "attachment", 1),
              summary="Hand in an annual report, as JSON or multipart with one `attachment` "
                      "(.docx or .pdf, checked by content); the member himself or the secretary")
-def hand_in_report(unit_id: int, session: SessionDep, user: CurrentUser,
+def hand_in_report(unit_id: Id, session: SessionDep, user: CurrentUser,
                    body: Annotated[tuple[ReportIn, list[Upload]], Depends(report_body)]):
     data, uploads = body
     if len(uploads) > 1:
@@ -377,7 +377,7 @@ def hand_in_report(unit_id: int, session: SessionDep, user: CurrentUser,
 
 @router.get("/reports/{report_id}/attachment", response_class=FileResponse,
             summary="A report's attachment (the member, the secretary, committee members)")
-def report_attachment(report_id: int, session: SessionDep, user: CurrentUser):
+def report_attachment(report_id: Id, session: SessionDep, user: CurrentUser):
     path, media, name = service.report_file(session, actor=user, report_id=report_id)
     return FileResponse(path, media_type=media, filename=name,
                         headers={"Cache-Control": "private, no-store",
@@ -389,9 +389,9 @@ def report_attachment(report_id: int, session: SessionDep, user: CurrentUser):
             responses={200: {"content": {cobuilding.DOCX: {}}}},
             summary="The co-building report (共建情况报告) to the unit's higher organisation for a "
                     "period, as .docx (secretary and committee members)")
-def cobuilding_report(unit_id: int, session: SessionDep, user: CurrentUser,
-                      start: dt.date = Query(description="first day of the period"),
-                      end: dt.date = Query(description="last day of the period")):
+def cobuilding_report(unit_id: Id, session: SessionDep, user: CurrentUser,
+                      start: Day = Query(description="first day of the period"),
+                      end: Day = Query(description="last day of the period")):
     data, filename = cobuilding.report_docx(session, actor=user, unit_id=unit_id, start=start,
                                             end=end)
     return Response(data, media_type=cobuilding.DOCX, headers={
@@ -403,7 +403,7 @@ def cobuilding_report(unit_id: int, session: SessionDep, user: CurrentUser,
 
 @router.get("/units/{unit_id}/reminders", response_model=ReminderPage,
             summary="Reminder talks (提醒谈话) held with a unit")
-def list_reminders(unit_id: int, session: SessionDep, user: CurrentUser, limit: LimitQ = 20,
+def list_reminders(unit_id: Id, session: SessionDep, user: CurrentUser, limit: LimitQ = 20,
                    offset: OffsetQ = 0):
     rows, total = service.list_reminders(session, actor=user, unit_id=unit_id, limit=limit,
                                          offset=offset)
@@ -412,7 +412,7 @@ def list_reminders(unit_id: int, session: SessionDep, user: CurrentUser, limit: 
 
 @router.post("/units/{unit_id}/reminders", response_model=ReminderOut, status_code=201,
              summary="Record a reminder talk with a unit that falls short (secretary)")
-def record_reminder(unit_id: int, body: ReminderIn, user: CurrentUser, session: SessionDep):
+def record_reminder(unit_id: Id, body: ReminderIn, user: CurrentUser, session: SessionDep):
     reminder = service.record_reminder(session, actor=user, unit_id=unit_id, held_on=body.date,
                                        held_by=body.held_by, who=body.who, reason=body.reason,
                                        outcome=body.outcome)

@@ -21,6 +21,7 @@ from meetingroom.models import (
     UnitResource,
     User,
 )
+from meetingroom.types import Day, Id, Line, Text
 
 Kind = Literal["school", "firm", "hospital", "police", "property", "owners_committee",
                "social_org", "party_org", "mosque", "other"]
@@ -41,17 +42,17 @@ class Page(BaseModel):
 # --- units ---------------------------------------------------------------------------------------
 
 class UnitIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: Line = Field(min_length=1, max_length=100)
     kind: Kind = "other"
-    party_org: str = Field(default="", max_length=100, description="its party organisation")
-    higher_org: str = Field(default="", max_length=100,
+    party_org: Line = Field(default="", max_length=100, description="its party organisation")
+    higher_org: Line = Field(default="", max_length=100,
                             description="上级党组织: where reports and review results go")
-    address: str = Field(default="", max_length=200)
-    party_head: str = Field(default="", max_length=50,
+    address: Line = Field(default="", max_length=200)
+    party_head: Line = Field(default="", max_length=50,
                             description="head of its party organisation")
-    contact_name: str = Field(default="", max_length=50)
-    contact_phone: str = Field(default="", max_length=20)
-    reported_on: dt.date | None = Field(default=None, description="the day it reported in (报到)")
+    contact_name: Line = Field(default="", max_length=50)
+    contact_phone: Line = Field(default="", max_length=20)
+    reported_on: Day | None = Field(default=None, description="the day it reported in (报到)")
 
 
 class PersonRef(BaseModel):
@@ -92,10 +93,10 @@ class UnitPage(Page):
 
 class ContactIn(BaseModel):
     direction: Literal["report_in", "visit"]
-    date: dt.date
-    who: str = Field(min_length=1, max_length=200, description="the people on both sides")
-    note: str = Field(default="", max_length=2000, description="what was raised")
-    needs: list[str] = Field(default_factory=list, max_length=10,
+    date: Day
+    who: Line = Field(min_length=1, max_length=200, description="the people on both sides")
+    note: Text = Field(default="", max_length=2000, description="what was raised")
+    needs: list[Line] = Field(default_factory=list, max_length=10,
                              description="needs raised; each joins the needs list")
 
 
@@ -121,15 +122,15 @@ class ContactPage(Page):
 # --- needs, resources, projects ------------------------------------------------------------------
 
 class NeedIn(BaseModel):
-    title: str = Field(min_length=1, max_length=100)
-    detail: str = Field(default="", max_length=2000)
+    title: Line = Field(min_length=1, max_length=100)
+    detail: Text = Field(default="", max_length=2000)
     source: Literal["resident", "committee", "unit"] = "committee"
-    unit_id: int | None = Field(default=None, ge=1)
-    suggestion_id: int | None = Field(default=None, ge=1)
+    unit_id: Id | None = Field(default=None, ge=1)
+    suggestion_id: Id | None = Field(default=None, ge=1)
 
 
 class AnswerIn(BaseModel):
-    answer: str = Field(min_length=1, max_length=2000)
+    answer: Text = Field(min_length=1, max_length=2000)
 
 
 class NeedOut(BaseModel):
@@ -160,9 +161,9 @@ class NeedPage(Page):
 
 
 class ResourceIn(BaseModel):
-    title: str = Field(min_length=1, max_length=100)
-    detail: str = Field(default="", max_length=1000)
-    availability: str = Field(default="", max_length=100)
+    title: Line = Field(min_length=1, max_length=100)
+    detail: Text = Field(default="", max_length=1000)
+    availability: Line = Field(default="", max_length=100)
 
 
 class ResourceOut(BaseModel):
@@ -186,21 +187,21 @@ class ResourcePage(Page):
 
 
 class ProjectIn(BaseModel):
-    title: str = Field(min_length=1, max_length=100)
-    detail: str = Field(default="", max_length=2000)
-    need_id: int | None = Field(default=None, ge=1)
-    unit_ids: list[int] = Field(default_factory=list, max_length=50)
-    date: dt.date | None = Field(default=None, description="start; today when left out")
+    title: Line = Field(min_length=1, max_length=100)
+    detail: Text = Field(default="", max_length=2000)
+    need_id: Id | None = Field(default=None, ge=1)
+    unit_ids: list[Id] = Field(default_factory=list, max_length=50)
+    date: Day | None = Field(default=None, description="start; today when left out")
 
 
 class ProjectPatch(BaseModel):
     status: Literal["planned", "in_progress", "done"]
-    done_on: dt.date | None = Field(default=None, description="when done; today if left out")
+    done_on: Day | None = Field(default=None, description="when done; today if left out")
 
 
 class TakeOnIn(BaseModel):
-    unit_id: int = Field(ge=1)
-    resource_id: int | None = Field(default=None, ge=1)
+    unit_id: Id
+    resource_id: Id | None = Field(default=None, ge=1)
 
 
 class ProjectUnitOut(BaseModel):
@@ -235,10 +236,10 @@ class ProjectPage(Page):
 # --- deeds ---------------------------------------------------------------------------------------
 
 class DeedIn(BaseModel):
-    title: str = Field(min_length=1, max_length=100)
-    date: dt.date
-    beneficiaries: str = Field(default="", max_length=200, description="for whom")
-    detail: str = Field(default="", max_length=2000)
+    title: Line = Field(min_length=1, max_length=100)
+    date: Day
+    beneficiaries: Line = Field(default="", max_length=200, description="for whom")
+    detail: Text = Field(default="", max_length=2000)
 
 
 class PhotoOut(BaseModel):
@@ -290,8 +291,8 @@ class ThanksOut(BaseModel):
 class ReportIn(BaseModel):
     member_id: int = Field(ge=1)
     year: int = Field(ge=2000, le=2100)
-    text: str = Field(min_length=1, max_length=20000)
-    date: dt.date = Field(description="the day the report was given")
+    text: Text = Field(min_length=1, max_length=20000)
+    date: Day = Field(description="the day the report was given")
 
 
 class ReportOut(BaseModel):
@@ -326,11 +327,11 @@ class ReportPage(Page):
 
 
 class ReminderIn(BaseModel):
-    date: dt.date
+    date: Day
     held_by: Literal["committee", "higher_org", "authority"] = "committee"
-    who: str = Field(min_length=1, max_length=200)
-    reason: str = Field(min_length=1, max_length=1000)
-    outcome: str = Field(default="", max_length=2000)
+    who: Line = Field(min_length=1, max_length=200)
+    reason: Text = Field(min_length=1, max_length=1000)
+    outcome: Line = Field(default="", max_length=2000)
 
 
 class ReminderOut(BaseModel):
