@@ -22,6 +22,7 @@ API_MODULES = [
     "meetingroom.meetings.record_api",   # step 3: minutes, ballot log
     "meetingroom.followup.api",          # step 4
     "meetingroom.units.api",             # member units (R5)
+    "meetingroom.units.review_api",      # R5.4 the year-end two-way review
 ]
 WEB_MODULES = [
     "meetingroom.pages",
@@ -34,6 +35,7 @@ WEB_MODULES = [
     "meetingroom.meetings.web",
     "meetingroom.meetings.record_web",
     "meetingroom.followup.web",
+    "meetingroom.units.review_web",
 ]
 
 
@@ -51,4 +53,5 @@ def include_routers(app: FastAPI) -> None:
     # The live sockets: no CSRF or page dependencies (they check Origin themselves, and a
     # socket cannot change anything).
     app.include_router(import_module("meetingroom.meetings.live").ws_router)
+    app.include_router(import_module("meetingroom.units.review_live").ws_router)
     app.include_router(import_module("meetingroom.pages").health_router)

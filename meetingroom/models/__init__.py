@@ -20,6 +20,16 @@ from meetingroom.models.meeting import (
     VoteCast,
 )
 from meetingroom.models.proposal import Cosponsor, Proposal
+from meetingroom.models.review import (
+    Review,
+    ReviewCriterion,
+    ReviewMark,
+    ReviewScorer,
+    ReviewSheet,
+    ReviewSubject,
+    ReviewTotal,
+)
+from meetingroom.models.roster import MemberRecord, NoticeObjection, PublicNotice
 from meetingroom.models.suggestion import ContentReport, Photo, Suggestion, Support
 from meetingroom.models.units import (
     DeedThanks,
@@ -48,15 +58,25 @@ __all__ = [
     "Cosponsor",
     "DeedThanks",
     "Meeting",
+    "MemberRecord",
     "MemberUnit",
+    "NoticeObjection",
     "Notification",
     "Observer",
     "Photo",
     "ProgressUpdate",
     "Proposal",
     "ProjectUnit",
+    "PublicNotice",
     "Rating",
     "Resolution",
+    "Review",
+    "ReviewCriterion",
+    "ReviewMark",
+    "ReviewScorer",
+    "ReviewSheet",
+    "ReviewSubject",
+    "ReviewTotal",
     "Suggestion",
     "Support",
     "UnitContact",

@@ -18,6 +18,8 @@ class Community(SQLModel, table=True):
     adoption_rule: str = Field(default="inclusive_half", max_length=20)
     adoption_base: str = Field(default="present", max_length=20)
     self_registration: bool = True
+    # R2.2: how many working days a public notice (社区公示) takes objections.
+    notice_days: int = Field(default=5, sa_column_kwargs={"server_default": "5"})
     created_at: datetime = created_at_field()
 
 
