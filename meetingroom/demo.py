@@ -66,6 +66,9 @@ def load_demo(session: Session) -> list[tuple[str, str, str, str]]:
         logins = _load_people(session)
     community = ensure_default_community(session)
     load_story(session, community.id)
+    from meetingroom.units.review_demo import load_review
+
+    load_review(session, community.id)  # last year's two-way review, held and closed (R5.4)
     return logins
 
 

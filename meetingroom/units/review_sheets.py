@@ -52,9 +52,9 @@ class Sheet:
         self.criteria = b.criteria[s.side]
         if s.side == "unit":
             unit = b.units_by_id.get(s.unit_id)
-            # The unit's profile names its higher organisation (units helper, R5.3); until it
-            # is filled in, the sheet leaves the line for the secretary to write.
-            higher = getattr(unit, "higher_org", "") if unit else ""
+            # The unit's profile names its higher organisation (上级党组织); until it is filled
+            # in, the sheet says "its higher party organisation".
+            higher = unit.higher_org if unit else ""
             self.to = _("To (copy): {org}", org=higher or _("its higher party organisation"))
             self.title = _("Two-way review {year}: result of {name}", year=review.year,
                            name=s.name)
