@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from meetingroom import __version__, i18n
+from meetingroom.auth.ratelimit import TrustedProxyMiddleware
 from meetingroom.auth.sessions import SessionMiddleware
 from meetingroom.errors import DomainError, TooManyRequests
 from meetingroom.live.hub import make_hub
@@ -226,6 +227,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Photos are JPEG already: compressing them again costs CPU and saves nothing.
     app.add_middleware(BrotliMiddleware, minimum_size=500, gzip_fallback=True,
                        excluded_handlers=[r"^/photos/"])
+    # Outermost: the client's address and scheme are settled before anything reads them.
+    app.add_middleware(TrustedProxyMiddleware)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     from meetingroom.routes import include_routers

@@ -31,13 +31,9 @@ def _prepare() -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
-          proxy_headers: bool = typer.Option(True, help="trust X-Forwarded-* from the proxy"),
-          forwarded_allow_ips: str = typer.Option(
-              "127.0.0.1", envvar="FORWARDED_ALLOW_IPS",
-              help="comma-separated proxy addresses (or *) whose X-Forwarded-Proto/For are "
-                   "believed: set it to the reverse proxy's address (docs/deployment.md)")):
-    """Migrate the database to head, then serve."""
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1):
+    """Migrate the database to head, then serve. Whose X-Forwarded-For/-Proto are believed is
+    MEETINGROOM_TRUSTED_PROXIES alone (the app reads it; uvicorn's own proxy headers are off)."""
     import uvicorn
 
     _prepare()
@@ -48,7 +44,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     # ws_per_message_deflate off: compressing every broadcast once per socket costs CPU and
     # memory per connection for tiny fragments (docs/benchmarks.md).
     uvicorn.run("meetingroom.asgi:app", host=host, port=port, workers=workers,
-                proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
+                proxy_headers=False,
                 ws_per_message_deflate=False, log_level="info", log_config=log_config())
 
 

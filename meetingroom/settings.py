@@ -25,10 +25,14 @@ class Settings(BaseSettings):
     locale: str = "zh_CN"
     timezone: str = "Asia/Shanghai"
     self_registration: bool = True
-    # Rate limits, as "count per seconds" windows; generous enough for a meeting room behind one
-    # NAT, tight enough to stop password guessing.
-    login_rate: tuple[int, int] = (10, 60)
-    register_rate: tuple[int, int] = (5, 600)
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed: comma-separated addresses or
+    # CIDRs (e.g. "127.0.0.1,172.16.0.0/12"). Empty: none, the peer's address is the client's.
+    trusted_proxies: str = ""
+    # Rate limits, as (count, seconds) moving windows (docs/decisions.md "Login limits"). Logins
+    # count failures only: a meeting room behind one NAT logs in freely, guessing is stopped.
+    login_failures_per_phone: tuple[int, int] = (5, 15 * 60)
+    login_failures_per_address: tuple[int, int] = (100, 10 * 60)
+    register_rate: tuple[int, int] = (120, 3600)
     post_rate: tuple[int, int] = (30, 60)
     max_photo_bytes: int = 8 * 1024 * 1024
 
@@ -45,6 +49,26 @@ class Settings(BaseSettings):
         if value and (value in {"changethis", "secret", "changeme"} or len(value) < 16):
             raise ValueError("MEETINGROOM_SECRET_KEY must be a real secret of 16+ characters")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        from meetingroom.auth.ratelimit import parse_networks
+
+        if "*" in value:
+            raise ValueError("MEETINGROOM_TRUSTED_PROXIES cannot be '*': name the proxies' "
+                             "addresses or networks (e.g. 127.0.0.1,172.16.0.0/12)")
+        try:
+            parse_networks(value)
+        except ValueError as exc:
+            raise ValueError(f"MEETINGROOM_TRUSTED_PROXIES: {exc}") from None
+        return value
+
+    @property
+    def trusted_networks(self):
+        from meetingroom.auth.ratelimit import networks_of
+
+        return networks_of(self.trusted_proxies)
 
     @cached_property
     def db_url(self) -> str:

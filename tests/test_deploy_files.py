@@ -106,3 +106,13 @@ def test_postgres_accepts_every_workers_pool(compose):
     max_connections = int(next(c.split("=", 1)[1] for c in command
                                if c.startswith("max_connections=")))
     assert max_connections >= workers * (db.POOL_SIZE + db.MAX_OVERFLOW) + 10
+
+
+def test_compose_trusts_only_the_docker_bridge_as_proxy(compose):
+    """One source of truth for proxies: MEETINGROOM_TRUSTED_PROXIES, never `*` (issue 9 §1)."""
+    env = app_env(compose, POSTGRES_PASSWORD="pw")
+    assert "FORWARDED_ALLOW_IPS" not in env
+    assert "*" not in env["MEETINGROOM_TRUSTED_PROXIES"]
+    networks = Settings(_env_file=None, trusted_proxies=env["MEETINGROOM_TRUSTED_PROXIES"]) \
+        .trusted_networks
+    assert networks and all(net.is_private for net in networks)

@@ -27,9 +27,8 @@ router = APIRouter(tags=["accounts"])
 
 @router.post("/auth/token", response_model=TokenOut, summary="Log in: phone and password → token")
 def token(body: TokenRequest, request: Request, session: SessionDep, community: CurrentCommunity):
-    limiter.hit(f"login:{client_ip(request)}", *get_settings().login_rate)
     user = service.authenticate(session, community_id=community.id, phone=body.phone,
-                                password=body.password)
+                                password=body.password, address=client_ip(request))
     return TokenOut(access_token=make_token(user.id), user=UserOut.of(user))
 
 
@@ -87,5 +86,5 @@ class PasswordChange(BaseModel):
 @router.post("/me/password", status_code=204, summary="Change my password")
 def change_password(body: PasswordChange, request: Request, user: CurrentUser,
                     session: SessionDep):
-    limiter.hit(f"login:{client_ip(request)}", *get_settings().login_rate)
-    service.change_password(session, actor=user, current=body.current, new=body.new)
+    service.change_password(session, actor=user, current=body.current, new=body.new,
+                            address=client_ip(request))

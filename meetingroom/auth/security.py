@@ -1,18 +1,15 @@
-"""Password hashing, signed tokens, CSRF tokens, Origin checks and rate limits."""
+"""Password hashing, signed tokens, CSRF tokens and Origin checks."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from meetingroom.errors import TooManyRequests
+from meetingroom.auth.ratelimit import limiter  # noqa: F401 - moved there; importable here
 from meetingroom.settings import get_settings
 
 _hasher = PasswordHasher()
@@ -74,31 +71,3 @@ def origin_allowed(origin: str | None, host: str | None, scheme: str) -> bool:
     ws_to_http = {"ws": "http", "wss": "https"}
     return origin in {f"{ws_to_http.get(scheme, scheme)}://{host}", f"http://{host}", f"https://{host}"}
 
-
-class RateLimiter:
-    """Sliding-window counter per key, in this process. One worker sees all its own traffic;
-    with several workers each keeps its own window (decisions.md)."""
-
-    def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str, limit: int, window: int) -> None:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - window:
-                hits.popleft()
-            if len(hits) >= limit:
-                retry = int(hits[0] + window - now) + 1
-                raise TooManyRequests(retry_after=retry)
-            hits.append(now)
-            if len(self._hits) > 50_000:  # bound memory under a flood of distinct keys
-                self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - window}
-
-    def reset(self) -> None:
-        with self._lock:
-            self._hits.clear()
-
-
-limiter = RateLimiter()

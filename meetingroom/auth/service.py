@@ -7,6 +7,7 @@ import re
 from sqlmodel import Session, select
 
 from meetingroom import audit
+from meetingroom.auth.ratelimit import limiter, login_rules
 from meetingroom.auth.security import hash_password, verify_password
 from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
@@ -128,13 +129,24 @@ def _unit(session: Session, community_id: int, unit_id: int) -> MemberUnit:
     return unit
 
 
-def authenticate(session: Session, *, community_id: int, phone: str, password: str) -> User:
-    """Log in by phone and password; the error never says whether the phone exists."""
-    phone = (phone or "").strip()
+def normal_phone(phone: str) -> str:
+    return (phone or "").strip().replace(" ", "").replace("-", "")[:20]
+
+
+def authenticate(session: Session, *, community_id: int, phone: str, password: str,
+                 address: str) -> User:
+    """Log in by phone and password; the error never says whether the phone exists.
+
+    Only failures count (per phone and per address, ratelimit.login_rules): once either is full
+    the answer is 429 before the password is even checked, so guessing gains nothing."""
+    phone = normal_phone(phone)
+    rules = login_rules(phone, address, community_id)
+    limiter.check(rules)
     user = session.exec(select(User).where(User.community_id == community_id,
                                            User.phone == phone)).first()
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
+        limiter.fail(rules)
         raise NotAuthenticated("Wrong phone number or password.")
     return user
 
@@ -195,9 +207,14 @@ def list_users(session: Session, *, actor: User, limit: int = 50, offset: int = 
     return list(users), total
 
 
-def change_password(session: Session, *, actor: User, current: str, new: str) -> None:
-    """A person replaces his password (the secretary hands out initial ones)."""
+def change_password(session: Session, *, actor: User, current: str, new: str,
+                    address: str) -> None:
+    """A person replaces his password (the secretary hands out initial ones). A wrong current
+    password counts as a failed login, so a stolen session cannot guess it."""
+    rules = login_rules(actor.phone, address, actor.community_id)
+    limiter.check(rules)
     if not verify_password(actor.password_hash, current or ""):
+        limiter.fail(rules)
         raise Invalid("The current password is wrong.", field="current")
     try:
         check_password(new, actor.phone)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from meetingroom.auth import service
+from meetingroom.auth.ratelimit import client_address
 from meetingroom.auth.security import limiter, new_csrf_token
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser
-from meetingroom.errors import DomainError
+from meetingroom.errors import DomainError, TooManyRequests
 from meetingroom.i18n import gettext
 from meetingroom.pages import safe_next
 from meetingroom.settings import get_settings
@@ -20,13 +21,21 @@ router = APIRouter()
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address, behind trusted proxies only (ratelimit.TrustedProxyMiddleware)."""
+    return client_address(request)
 
 
 def log_in(request: Request, user_id: Id) -> None:
     # A fresh CSRF token at login: a token planted before login is worthless after it.
     request.scope["session"].clear()
     request.scope["session"].update({"uid": user_id, "csrf": new_csrf_token()})
+
+
+def _with_retry(exc: DomainError, response: Response) -> Response:
+    """A 429 page says when to come back, in words and in Retry-After."""
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @router.get("/login")
@@ -37,15 +46,13 @@ def login_form(request: Request, next: Line = "/"):
 @router.post("/login")
 def login(request: Request, session: SessionDep, phone: Line = Form(""),
           password: Secret = Form(""), next: Line = Form("/")):
-    settings = get_settings()
     try:
-        limiter.hit(f"login:{client_ip(request)}", *settings.login_rate)
         user = service.authenticate(session, community_id=request.state.community.id,
-                                    phone=phone, password=password)
+                                    phone=phone, password=password, address=client_ip(request))
     except DomainError as exc:
-        return page(request, "auth/login.html", status_code=exc.status_code,
-                    next=safe_next(next), form={"phone": phone},
-                    error=gettext(exc.message, **exc.params))
+        return _with_retry(exc, page(request, "auth/login.html", status_code=exc.status_code,
+                                     next=safe_next(next), form={"phone": phone},
+                                     error=gettext(exc.message, **exc.params)))
     log_in(request, user.id)
     flash(request, "Welcome, {name}.", name=user.name)
     return RedirectResponse(safe_next(next), status_code=303)
@@ -71,8 +78,9 @@ def register(request: Request, session: SessionDep, name: Line = Form(""), phone
     except DomainError as exc:
         message = gettext(exc.message, **exc.params)
         field = getattr(exc, "field", None)
-        return page(request, "auth/register.html", status_code=exc.status_code, form=form,
-                    errors={field: message} if field else {}, error=None if field else message)
+        return _with_retry(exc, page(request, "auth/register.html", status_code=exc.status_code,
+                                     form=form, errors={field: message} if field else {},
+                                     error=None if field else message))
     log_in(request, user.id)
     flash(request, "Welcome, {name}.", name=user.name)
     return RedirectResponse("/", status_code=303)
@@ -93,11 +101,11 @@ def account(request: Request, user: CurrentUser):
 def account_password(request: Request, session: SessionDep, user: CurrentUser,
                      current: Secret = Form(""), new: Secret = Form("")):
     try:
-        limiter.hit(f"login:{client_ip(request)}", *get_settings().login_rate)
-        service.change_password(session, actor=user, current=current, new=new)
+        service.change_password(session, actor=user, current=current, new=new,
+                                address=client_ip(request))
     except DomainError as exc:
         field = getattr(exc, "field", None) or "_"
-        return page(request, "auth/account.html", status_code=exc.status_code,
-                    errors={field: gettext(exc.message, **exc.params)})
+        return _with_retry(exc, page(request, "auth/account.html", status_code=exc.status_code,
+                                     errors={field: gettext(exc.message, **exc.params)}))
     flash(request, "Your password was changed.")
     return RedirectResponse("/account", status_code=303)

@@ -11,7 +11,6 @@ import pytest
 import segno
 from fastapi.testclient import TestClient
 from starlette.requests import Request
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from meetingroom.meetings.record_web import checkin_url
 from meetingroom.models import Community, Meeting
@@ -92,11 +91,11 @@ def test_checkin_url_follows_the_request_base_url():
     assert checkin_url(Request(scope), 7) == "https://meet.example.org/mr/meetings/7/checkin"
 
 
-def test_behind_a_proxy_the_code_holds_the_public_https_url(app, meeting):
-    """uvicorn's proxy-headers middleware (on in `meetingroom serve`) rewrites the scheme from
-    X-Forwarded-Proto; the proxy passes the public Host on."""
-    proxied = TestClient(ProxyHeadersMiddleware(app, trusted_hosts="*"),
-                         base_url="http://127.0.0.1:8000")
+def test_behind_a_proxy_the_code_holds_the_public_https_url(app, settings, meeting):
+    """The app's trusted-proxy middleware rewrites the scheme from X-Forwarded-Proto when the
+    peer is in MEETINGROOM_TRUSTED_PROXIES; the proxy passes the public Host on."""
+    settings.trusted_proxies = "127.0.0.1"
+    proxied = TestClient(app, base_url="http://127.0.0.1:8000", client=("127.0.0.1", 40000))
     r = proxied.get(f"/meetings/{meeting.id}/checkin-qr.svg",
                     headers={"Host": "meet.example.org", "X-Forwarded-Proto": "https",
                              "X-Forwarded-For": "203.0.113.9"})
