@@ -37,6 +37,7 @@ from meetingroom.models import (
 )
 from meetingroom.models.review import REVIEW_SIDES, SCORER_ROLES
 from meetingroom.settings import get_settings
+from meetingroom.types import clean_line
 
 MAX_POINTS = 100  # each criterion is scored 0–100; the weights (per cent) make the side's score
 MAX_CRITERIA = 10
@@ -304,7 +305,7 @@ def check_criteria(criteria: list[CriterionIn]) -> list[CriterionIn]:
     for c in criteria:
         if c.side not in REVIEW_SIDES:
             raise Invalid("Unknown side.", field="criteria", rule="R5.4")
-        name = " ".join((c.name or "").split())
+        name = clean_line(c.name or "")
         if not name and not c.weight:
             continue  # an empty row of the form
         if not name:
@@ -340,7 +341,7 @@ def create_review(session: Session, *, actor: User, year: int, title: str = "",
     require_secretary(actor)
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         raise Invalid("Enter a year between 2000 and 2100.", field="year")
-    title = " ".join((title or "").split())
+    title = clean_line(title or "")
     if len(title) > 100:
         raise Invalid("The title may have at most {n} characters.", field="title", n=100)
     criteria = check_criteria(criteria if criteria is not None else default_criteria())

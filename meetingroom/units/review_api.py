@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser
 from meetingroom.meetings.live import bind_hub
+from meetingroom.types import Day, Id, Line
 from meetingroom.units import review as service
 from meetingroom.units import review_sheets
 
@@ -24,23 +25,23 @@ Status = Literal["draft", "open", "closed"]
 
 class CriterionIn(BaseModel):
     side: Side = Field(description="the side this criterion scores: each unit, or the committee")
-    name: str = Field(min_length=1, max_length=50)
+    name: Line = Field(min_length=1, max_length=50)
     weight: int = Field(ge=1, le=100, description="per cent of the side's score; a side's "
                                                   "weights add up to 100")
 
 
 class ReviewIn(BaseModel):
     year: int = Field(ge=2000, le=2100)
-    title: str = Field(default="", max_length=100)
+    title: Line = Field(default="", max_length=100)
     secret: bool = Field(default=True, description="secret scoring (default): no score is "
                                                    "linked to its scorer, and scores are shown "
                                                    "only once the review is closed")
-    held_on: dt.date | None = None
+    held_on: Day | None = None
     criteria: list[CriterionIn] | None = Field(
         default=None, max_length=2 * service.MAX_CRITERIA,
         description="omit for the defaults (units: reporting in and contact 25, good deeds "
                     "30, projects taken on 25, annual report 20; committee: 4 × 25)")
-    unit_ids: list[int] | None = Field(default=None, max_length=1000,
+    unit_ids: list[Id] | None = Field(default=None, max_length=1000,
                                        description="the member units scored; omit for all")
 
 
@@ -68,10 +69,10 @@ class ReviewList(BaseModel):
 
 
 class ScorerIn(BaseModel):
-    user_id: int = Field(ge=1, le=2**31 - 1)
+    user_id: Id
     role: Role = Field(description="member, resident_rep and party_rep score the units; "
                                    "unit_rep scores the committee")
-    unit_id: int | None = Field(default=None, ge=1, le=2**31 - 1,
+    unit_id: Id | None = Field(default=None,
                                 description="unit_rep only: the unit he represents "
                                             "(default: his own)")
 
@@ -86,12 +87,12 @@ class ScorerOut(BaseModel):
 
 
 class MarkIn(BaseModel):
-    criterion_id: int = Field(ge=1, le=2**31 - 1)
+    criterion_id: Id
     points: int = Field(ge=0, le=service.MAX_POINTS)
 
 
 class ScoreIn(BaseModel):
-    subject_id: int = Field(ge=1, le=2**31 - 1, description="from `results`: a unit's or the "
+    subject_id: Id = Field(description="from `results`: a unit's or the "
                                                               "committee's subject id")
     marks: list[MarkIn] = Field(min_length=1, max_length=service.MAX_CRITERIA,
                                 description="one per criterion of the subject's side")
@@ -169,13 +170,13 @@ def create_review(body: ReviewIn, user: CurrentUser, session: SessionDep):
 
 
 @router.get("/reviews/{review_id}", response_model=ReviewOut, summary="One review")
-def get_review(review_id: int, user: CurrentUser, session: SessionDep):
+def get_review(review_id: Id, user: CurrentUser, session: SessionDep):
     return _review(service.review_board(session, actor=user, review_id=review_id))
 
 
 @router.get("/reviews/{review_id}/scorers", response_model=list[ScorerOut],
             summary="Who scores which side (secretary)")
-def list_scorers(review_id: int, user: CurrentUser, session: SessionDep):
+def list_scorers(review_id: Id, user: CurrentUser, session: SessionDep):
     from meetingroom.auth.service import require_secretary
 
     require_secretary(user)
@@ -186,7 +187,7 @@ def list_scorers(review_id: int, user: CurrentUser, session: SessionDep):
 
 @router.post("/reviews/{review_id}/scorers", response_model=ScorerOut, status_code=201,
              summary="Add a scorer (secretary); 409 if he already scores that side")
-def add_scorer(review_id: int, body: ScorerIn, user: CurrentUser, session: SessionDep):
+def add_scorer(review_id: Id, body: ScorerIn, user: CurrentUser, session: SessionDep):
     row = service.add_scorer(session, actor=user, review_id=review_id, user_id=body.user_id,
                              role=body.role, unit_id=body.unit_id)
     from meetingroom.models import User
@@ -197,28 +198,28 @@ def add_scorer(review_id: int, body: ScorerIn, user: CurrentUser, session: Sessi
 
 @router.delete("/reviews/{review_id}/scorers/{scorer_id}", status_code=204,
                summary="Remove a scorer who has not scored yet (secretary)")
-def remove_scorer(review_id: int, scorer_id: int, user: CurrentUser, session: SessionDep):
+def remove_scorer(review_id: Id, scorer_id: Id, user: CurrentUser, session: SessionDep):
     service.remove_scorer(session, actor=user, review_id=review_id, scorer_id=scorer_id)
     return Response(status_code=204)
 
 
 @router.post("/reviews/{review_id}/open", response_model=ReviewOut,
              summary="Open the scoring (secretary); 409 without scorers on both sides")
-def open_review(review_id: int, user: CurrentUser, session: SessionDep):
+def open_review(review_id: Id, user: CurrentUser, session: SessionDep):
     review = service.open_review(session, actor=user, review_id=review_id)
     return _review(service.board(session, review))
 
 
 @router.post("/reviews/{review_id}/close", response_model=ReviewOut,
              summary="Close the scoring (secretary); a secret review's scores show from now on")
-def close_review(review_id: int, user: CurrentUser, session: SessionDep):
+def close_review(review_id: Id, user: CurrentUser, session: SessionDep):
     review = service.close_review(session, actor=user, review_id=review_id)
     return _review(service.board(session, review))
 
 
 @router.get("/reviews/{review_id}/scores", response_model=ScoresOut,
             summary="Your scoring: what you scored and have yet to score; counts per subject")
-def get_scores(review_id: int, user: CurrentUser, session: SessionDep):
+def get_scores(review_id: Id, user: CurrentUser, session: SessionDep):
     review, tasks = service.my_tasks(session, actor=user, review_id=review_id)
     b = service.board(session, review)
     sheets = []
@@ -233,7 +234,7 @@ def get_scores(review_id: int, user: CurrentUser, session: SessionDep):
 @router.post("/reviews/{review_id}/scores", response_model=SubjectOut, status_code=201,
              summary="Score one subject, once (R5.4): 409 if you already have, 403 if you do "
                      "not score its side or it is your own unit")
-def submit_scores(review_id: int, body: ScoreIn, user: CurrentUser, session: SessionDep):
+def submit_scores(review_id: Id, body: ScoreIn, user: CurrentUser, session: SessionDep):
     marks: dict[int, int] = {}
     for m in body.marks:
         if m.criterion_id in marks:
@@ -251,7 +252,7 @@ def submit_scores(review_id: int, body: ScoreIn, user: CurrentUser, session: Ses
 @router.get("/reviews/{review_id}/results", response_model=ResultsOut,
             summary="Weighted scores per unit and for the committee (hidden while a secret "
                     "review is open)")
-def results(review_id: int, user: CurrentUser, session: SessionDep):
+def results(review_id: Id, user: CurrentUser, session: SessionDep):
     b = service.review_board(session, actor=user, review_id=review_id)
     return ResultsOut(review=_review(b), hidden=b.hidden, units=[_subject(r) for r in b.units],
                       committee=_subject(b.committee) if b.committee else None)
@@ -259,7 +260,7 @@ def results(review_id: int, user: CurrentUser, session: SessionDep):
 
 @router.get("/reviews/{review_id}/scores.xlsx", response_class=Response,
             summary="Every score of the review as a spreadsheet (.xlsx)")
-def scores_xlsx(review_id: int, user: CurrentUser, session: SessionDep):
+def scores_xlsx(review_id: Id, user: CurrentUser, session: SessionDep):
     b = service.review_board(session, actor=user, review_id=review_id)
     return review_sheets.xlsx_response(review_sheets.scores_xlsx(session, b),
                                        f"review-{b.review.year}-scores.xlsx")
@@ -268,7 +269,7 @@ def scores_xlsx(review_id: int, user: CurrentUser, session: SessionDep):
 @router.get("/reviews/{review_id}/subjects/{subject_id}/sheet.{fmt}", response_class=Response,
             summary="A subject's result sheet: a unit's for its higher organisation (抄报), the "
                     "committee's for the street party working committee; .docx or .xlsx")
-def result_sheet(review_id: int, subject_id: int, fmt: Literal["docx", "xlsx"],
+def result_sheet(review_id: Id, subject_id: Id, fmt: Literal["docx", "xlsx"],
                  user: CurrentUser, session: SessionDep):
     b = service.review_board(session, actor=user, review_id=review_id)
     return review_sheets.sheet_response(session, b, subject_id, fmt)

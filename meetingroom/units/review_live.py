@@ -32,6 +32,7 @@ from meetingroom.meetings.live import (
     _user_id,
 )
 from meetingroom.settings import LOCALES
+from meetingroom.types import Id
 from meetingroom.units import review as service
 
 log = logging.getLogger("meetingroom.live")
@@ -156,7 +157,7 @@ def _admit(review_id: int, uid: int | None) -> bool | int:
 
 
 @ws_router.websocket("/reviews/{review_id}/live.html")
-async def live_board(ws: WebSocket, review_id: int):
+async def live_board(ws: WebSocket, review_id: Id):
     """The projector's fragments on connect, then after every change."""
     if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), ws.url.scheme):
         await ws.close(code=CLOSE_NOT_ALLOWED)

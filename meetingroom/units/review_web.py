@@ -17,6 +17,7 @@ from meetingroom.errors import DomainError, Invalid
 from meetingroom.i18n import gettext
 from meetingroom.meetings.live import bind_hub
 from meetingroom.templating import flash, page
+from meetingroom.types import Id, Line, parse_id
 from meetingroom.units import review as service
 from meetingroom.units.review_sheets import GRADES, ROLES, SIDES, Sheet
 
@@ -109,7 +110,7 @@ async def create_review(request: Request, session: SessionDep, user: CurrentUser
 # ------------------------------------------------------------------------------------ console
 
 
-def _console(request: Request, session, user, review_id: int, *,
+def _console(request: Request, session, user, review_id: Id, *,
              error: tuple | None = None,
              status_code: int = 200):
     require_secretary(user)
@@ -122,13 +123,13 @@ def _console(request: Request, session, user, review_id: int, *,
 
 
 @router.get("/reviews/{review_id}")
-def review_page(review_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def review_page(review_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     if not user.is_secretary:
         return RedirectResponse(f"/reviews/{review_id}/score", status_code=303)
     return _console(request, session, user, review_id)
 
 
-def _act(request: Request, session, user, review_id: int, action, done: str, **kw):
+def _act(request: Request, session, user, review_id: Id, action, done: str, **kw):
     try:
         action(session, actor=user, review_id=review_id, **kw)
     except DomainError as exc:
@@ -142,26 +143,26 @@ def _act(request: Request, session, user, review_id: int, action, done: str, **k
 
 
 @router.post("/reviews/{review_id}/open")
-def open_review(review_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def open_review(review_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     return _act(request, session, user, review_id, service.open_review, "Scoring is open.")
 
 
 @router.post("/reviews/{review_id}/close")
-def close_review(review_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def close_review(review_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     return _act(request, session, user, review_id, service.close_review, "Scoring is closed.")
 
 
 @router.post("/reviews/{review_id}/scorers")
-def add_scorer(review_id: int, request: Request, session: SessionDep, user: CurrentUser,
-               user_id: str = Form(""), role: str = Form(""), unit_id: str = Form("")):
-    uid = int(user_id) if user_id.isdigit() and len(user_id) < 10 else 0
-    unit = int(unit_id) if unit_id.isdigit() and len(unit_id) < 10 else None
+def add_scorer(review_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+               user_id: Line = Form(""), role: Line = Form(""), unit_id: Line = Form("")):
+    uid = parse_id(user_id) or 0
+    unit = parse_id(unit_id)
     return _act(request, session, user, review_id, service.add_scorer, "Scorer added.",
                 user_id=uid, role=role, unit_id=unit)
 
 
 @router.post("/reviews/{review_id}/scorers/{scorer_id}/remove")
-def remove_scorer(review_id: int, scorer_id: int, request: Request, session: SessionDep,
+def remove_scorer(review_id: Id, scorer_id: Id, request: Request, session: SessionDep,
                   user: CurrentUser):
     return _act(request, session, user, review_id, service.remove_scorer, "Scorer removed.",
                 scorer_id=scorer_id)
@@ -170,7 +171,7 @@ def remove_scorer(review_id: int, scorer_id: int, request: Request, session: Ses
 # ------------------------------------------------------------------------------------ scoring
 
 
-def _score_page(request: Request, session, user, review_id: int, *, errors: dict | None = None,
+def _score_page(request: Request, session, user, review_id: Id, *, errors: dict | None = None,
                 form: dict | None = None, status_code: int = 200):
     review, tasks = service.my_tasks(session, actor=user, review_id=review_id)
     return page(request, "units/review_score.html", status_code=status_code,
@@ -179,12 +180,12 @@ def _score_page(request: Request, session, user, review_id: int, *, errors: dict
 
 
 @router.get("/reviews/{review_id}/score")
-def score_page(review_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def score_page(review_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     return _score_page(request, session, user, review_id)
 
 
 @router.post("/reviews/{review_id}/score/{subject_id}")
-async def submit_score(review_id: int, subject_id: int, request: Request, session: SessionDep,
+async def submit_score(review_id: Id, subject_id: Id, request: Request, session: SessionDep,
                        user: CurrentUser):
     data = await request.form()
     raw = {k[2:]: str(v) for k, v in data.items() if k.startswith("c-")}
@@ -215,19 +216,19 @@ async def submit_score(review_id: int, subject_id: int, request: Request, sessio
 
 
 @router.get("/reviews/{review_id}/projector")
-def projector(review_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def projector(review_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     return page(request, "units/review_projector.html",
                 **_ctx(b=service.review_board(session, actor=user, review_id=review_id)))
 
 
 @router.get("/reviews/{review_id}/results")
-def results(review_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def results(review_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     b = service.review_board(session, actor=user, review_id=review_id)
     return page(request, "units/review_results.html", **_ctx(b=b))
 
 
 @router.get("/reviews/{review_id}/subjects/{subject_id}/sheet")
-def result_sheet(review_id: int, subject_id: int, request: Request, session: SessionDep,
+def result_sheet(review_id: Id, subject_id: Id, request: Request, session: SessionDep,
                  user: CurrentUser):
     b = service.review_board(session, actor=user, review_id=review_id)
     return page(request, "units/review_sheet.html", **_ctx(b=b, sheet=Sheet(session, b,
