@@ -2,12 +2,17 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    MEETINGROOM_DATA_DIR=/app/data PIP_NO_CACHE_DIR=1
+    MEETINGROOM_DATA_DIR=/app/data PIP_NO_CACHE_DIR=1 UV_NO_CACHE=1 UV_LINK_MODE=copy \
+    PATH=/app/.venv/bin:$PATH
 WORKDIR /app
 RUN useradd --create-home --uid 10001 meetingroom
 COPY . /app
-# The same install command as scripts/setup.sh (tests/test_deploy.py checks that they agree).
-RUN python -m pip install -q -e . && mkdir -p /app/data && chown -R meetingroom /app/data
+# The same install as scripts/setup.sh: uv at the same version, exactly the versions in uv.lock
+# (tests/test_deploy.py checks that they agree). The data dir is the app user's alone (0700).
+ARG UV_VERSION=0.13.8
+RUN python -m venv .venv && .venv/bin/python -m pip install -q "uv==$UV_VERSION" \
+    && .venv/bin/uv sync --locked --inexact \
+    && mkdir -p /app/data && chown meetingroom /app/data && chmod 0700 /app/data
 USER meetingroom
 VOLUME ["/app/data"]
 EXPOSE 8000

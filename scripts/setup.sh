@@ -21,8 +21,14 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 extras=${1:-}
-target="."
-[ -n "$extras" ] && target=".[$extras]"
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+# uv installs exactly the versions in uv.lock (committed); pyproject.toml keeps the ranges for
+# people who install the package. After changing dependencies: `.venv/bin/uv lock` (README).
+UV_VERSION=0.13.8
+if [ "$(.venv/bin/uv --version 2>/dev/null)" != "uv $UV_VERSION" ]; then
+  .venv/bin/python -m pip install -q "uv==$UV_VERSION"
+fi
+sync_args=()
+[ -n "$extras" ] && sync_args=(--extra "$extras")
 # The one install command (the Dockerfile runs the same; tests/test_deploy.py checks it).
-.venv/bin/python -m pip install -q -e "$target"
+# --locked: fail if uv.lock no longer matches pyproject.toml; --inexact: keep pip and uv itself.
+.venv/bin/uv sync --locked --inexact "${sync_args[@]}"

@@ -27,17 +27,71 @@ def test_ci_runs_the_readme_test_command():
     assert "MEETINGROOM_TEST_DATABASE_URL" in ci and "CI=true" in ci
 
 
-def _pip_install_args(text: str) -> list[str]:
-    line = next(line for line in text.splitlines() if "-m pip install" in line and "-e" in line)
-    args = shlex.split(line.split("-m pip install", 1)[1].split("&&")[0])
-    return [a for a in args if a not in ("-q",)]
+def _uv_sync_args(text: str) -> list[str]:
+    line = next(line for line in text.splitlines() if "uv sync" in line
+                and not line.lstrip().startswith("#"))
+    args = shlex.split(line.split("uv sync", 1)[1].split("&&")[0].replace("\\", ""))
+    return [a for a in args if "sync_args" not in a]
+
+
+def _uv_version(text: str) -> str:
+    match = re.search(r"UV_VERSION=([0-9.]+)", text)
+    assert match, "no pinned UV_VERSION"
+    return match.group(1)
 
 
 def test_dockerfile_installs_like_the_setup_script():
+    """Both install exactly the locked versions, with the same uv, the same way."""
     setup = (ROOT / "scripts" / "setup.sh").read_text()
-    assert _pip_install_args(setup) == ["-e", "$target"]
-    assert 'target="."' in setup
-    assert _pip_install_args(dockerfile()) == ["-e", "."]
+    assert _uv_sync_args(setup) == ["--locked", "--inexact"]
+    assert _uv_sync_args(dockerfile()) == ["--locked", "--inexact"]
+    assert _uv_version(setup) == _uv_version(dockerfile())
+    assert "pip install -q -e" not in setup + dockerfile()  # nothing unlocked
+    readme = (ROOT / "README.md").read_text()
+    assert "uv sync --locked --inexact" in readme and ".venv/bin/uv lock" in readme
+
+
+def test_the_lock_is_committed_and_matches_pyproject():
+    """`uv lock --check` fails when pyproject.toml changed without re-locking."""
+    import subprocess
+    import sys
+
+    assert (ROOT / "uv.lock").is_file()
+    uv = Path(sys.prefix) / "bin" / "uv"
+    result = subprocess.run([str(uv), "lock", "--check", "--offline"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_installed_versions_are_the_locked_ones():
+    """The environment running the tests was installed from uv.lock, not from the newest
+    releases of the day."""
+    import tomllib
+    from importlib import metadata
+
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    checked = 0
+    for package in lock["package"]:
+        if package["name"] == "meetingroom":
+            continue
+        try:
+            installed = metadata.version(package["name"])
+        except metadata.PackageNotFoundError:
+            continue  # a platform-specific or optional package not used here
+        assert installed == package["version"], (package["name"], installed)
+        checked += 1
+    assert checked > 50, checked
+
+
+def test_license_is_an_spdx_string():
+    """PEP 639: `project.license` as a table is deprecated (pip warns); an SPDX expression."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["license"] == "MIT"
+    requires = project["build-system"]["requires"]
+    assert any(r.startswith("setuptools>=") and int(r.split(">=")[1].split(".")[0]) >= 77
+               for r in requires), requires
 
 
 def test_dockerfile_serves_like_the_start_script():
@@ -49,4 +103,7 @@ def test_dockerfile_serves_like_the_start_script():
     assert 'VOLUME ["/app/data"]' in text and "MEETINGROOM_DATA_DIR=/app/data" in text
     assert re.search(r"HEALTHCHECK .*\n.*127\.0\.0\.1:8000/healthz", text)
     assert re.search(r"^USER meetingroom$", text, flags=re.M)  # not root
+    assert re.search(r"useradd .*--uid 10001 meetingroom", text)  # an unprivileged uid
+    assert text.index("USER meetingroom") < text.index("CMD [")
+    assert "chmod 0700 /app/data" in text
     assert text.startswith("#") and "FROM python:3.11-slim" in text
