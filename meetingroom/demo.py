@@ -20,6 +20,8 @@ from meetingroom.models import (
     Rating,
     Resolution,
     Suggestion,
+    UnitContact,
+    UnitDeed,
     User,
     utcnow,
 )
@@ -66,6 +68,9 @@ def load_demo(session: Session) -> list[tuple[str, str, str, str]]:
         logins = _load_people(session)
     community = ensure_default_community(session)
     load_story(session, community.id)
+    from meetingroom.units.demo import load_units_year
+
+    load_units_year(session, community.id)
     from meetingroom.units.review_demo import load_review
 
     load_review(session, community.id)  # last year's two-way review, held and closed (R5.4)
@@ -370,4 +375,5 @@ def summary(session: Session) -> str:
     return (f"Demo: {count(User)} people, {count(Suggestion)} suggestions, "
             f"{count(Proposal)} proposals, {count(Meeting, Meeting.status == 'closed')} closed "
             f"and {count(Meeting, Meeting.status == 'scheduled')} scheduled meetings, "
-            f"{count(Resolution)} resolutions, {count(Rating)} ratings.")
+            f"{count(Resolution)} resolutions, {count(Rating)} ratings, "
+            f"{count(UnitContact)} unit contacts, {count(UnitDeed)} good deeds.")

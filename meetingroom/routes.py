@@ -35,6 +35,7 @@ WEB_MODULES = [
     "meetingroom.meetings.web",
     "meetingroom.meetings.record_web",
     "meetingroom.followup.web",
+    "meetingroom.units.web",
     "meetingroom.units.review_web",
 ]
 

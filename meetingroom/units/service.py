@@ -541,10 +541,19 @@ def thank_deed(session: Session, *, actor: User | None, deed_id: int) -> UnitDee
     return deed
 
 
-def deed_years(session: Session, *, community_id: int) -> list[int]:
-    days = session.exec(select(UnitDeed.done_on).where(UnitDeed.community_id == community_id)
-                        ).all()
-    return sorted({d.year for d in days}, reverse=True)
+def deed_years(session: Session, *, community_id: int, unit_id: int | None = None) -> list[int]:
+    """The years with at least one deed, newest first (the year picker of the public pages)."""
+    stmt = select(UnitDeed.done_on).where(UnitDeed.community_id == community_id)
+    if unit_id is not None:
+        stmt = stmt.where(UnitDeed.unit_id == unit_id)
+    return sorted({d.year for d in session.exec(stmt).all()}, reverse=True)
+
+
+def deed_counts(session: Session, *, community_id: int, year: int) -> dict[int, int]:
+    """Good deeds per unit in `year`."""
+    return dict(session.exec(select(UnitDeed.unit_id, func.count()).where(
+        UnitDeed.community_id == community_id, UnitDeed.done_on >= date(year, 1, 1),
+        UnitDeed.done_on <= date(year, 12, 31)).group_by(UnitDeed.unit_id)).all())
 
 
 # --- annual reports (述职, R5.3) -----------------------------------------------------------------
