@@ -19,6 +19,7 @@ from meetingroom.i18n import gettext
 from meetingroom.labels import N_
 from meetingroom.photos import MAX_PHOTOS, read_uploads
 from meetingroom.templating import flash, page
+from meetingroom.types import Id, parse_id
 from meetingroom.units import board as unit_board
 from meetingroom.units import cobuilding, service
 
@@ -44,10 +45,9 @@ def _message(exc: DomainError) -> str:
 
 
 def _int(value, default: int | None = None) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    """A number typed into a form or the query string, within the id range."""
+    number = parse_id(value if isinstance(value, str) else None)
+    return default if number is None else number
 
 
 def _year(request: Request) -> int:
@@ -107,7 +107,7 @@ def _deed_views(session, request: Request, rows):
 
 
 @router.get("/units/{unit_id}")
-def unit_page(unit_id: int, request: Request, session: SessionDep):
+def unit_page(unit_id: Id, request: Request, session: SessionDep):
     cid = request.state.community.id
     unit = service.get_unit(session, community_id=cid, unit_id=unit_id)
     year, offset = _year(request), _offset(request)
@@ -132,7 +132,7 @@ def deeds_page(request: Request, session: SessionDep):
 
 
 @router.post("/deeds/{deed_id}/thanks")
-def thank(deed_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def thank(deed_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     deed = service.thank_deed(session, actor=user, deed_id=deed_id)
     if request.headers.get("hx-request"):
         return page(request, "units/_thanks.html", d=deed, thanked=True)
@@ -167,7 +167,7 @@ def _console(request: Request, session: SessionDep, user, unit_id: int, *,
 
 
 @router.get("/units/{unit_id}/console")
-def console(unit_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def console(unit_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     return _console(request, session, user, unit_id)
 
 
@@ -189,7 +189,7 @@ async def _act(request: Request, session: SessionDep, user, unit_id: int, key: s
 
 
 @router.post("/units/{unit_id}/profile")
-async def save_profile(unit_id: int, request: Request, session: SessionDep, user: CurrentUser):
+async def save_profile(unit_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     from meetingroom.community.service import update_unit
 
     async def run(form):
@@ -200,7 +200,7 @@ async def save_profile(unit_id: int, request: Request, session: SessionDep, user
 
 
 @router.post("/units/{unit_id}/contacts")
-async def add_contact(unit_id: int, request: Request, session: SessionDep, user: CurrentUser):
+async def add_contact(unit_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     async def run(form):
         service.log_contact(session, actor=user, unit_id=unit_id,
                             direction=form.get("direction", ""), held_on=form.get("date", ""),
@@ -211,7 +211,7 @@ async def add_contact(unit_id: int, request: Request, session: SessionDep, user:
 
 
 @router.post("/units/{unit_id}/resources")
-async def add_resource(unit_id: int, request: Request, session: SessionDep, user: CurrentUser):
+async def add_resource(unit_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     async def run(form):
         service.add_resource(session, actor=user, unit_id=unit_id, title=form.get("title", ""),
                              detail=form.get("detail", ""),
@@ -221,7 +221,7 @@ async def add_resource(unit_id: int, request: Request, session: SessionDep, user
 
 
 @router.post("/units/{unit_id}/deeds")
-async def add_deed(unit_id: int, request: Request, session: SessionDep, user: CurrentUser):
+async def add_deed(unit_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     async def run(form):
         files = (await request.form(max_files=MAX_PHOTOS + 2)).getlist("photos")
         service.record_deed(session, actor=user, unit_id=unit_id, title=form.get("title", ""),
@@ -233,7 +233,7 @@ async def add_deed(unit_id: int, request: Request, session: SessionDep, user: Cu
 
 
 @router.post("/units/{unit_id}/reminders")
-async def add_reminder(unit_id: int, request: Request, session: SessionDep, user: CurrentUser):
+async def add_reminder(unit_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     async def run(form):
         service.record_reminder(session, actor=user, unit_id=unit_id,
                                 held_on=form.get("date", ""), held_by=form.get("held_by", ""),
@@ -244,7 +244,7 @@ async def add_reminder(unit_id: int, request: Request, session: SessionDep, user
 
 
 @router.post("/units/{unit_id}/reports")
-async def add_report(unit_id: int, request: Request, session: SessionDep, user: CurrentUser):
+async def add_report(unit_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     async def run(form):
         files = [f for f in (await request.form(max_files=3)).getlist("attachment")
                  if not isinstance(f, str)]
@@ -263,7 +263,7 @@ async def add_report(unit_id: int, request: Request, session: SessionDep, user: 
 
 
 @router.get("/units/{unit_id}/cobuilding-report.docx")
-def cobuilding_docx(unit_id: int, request: Request, session: SessionDep, user: CurrentUser):
+def cobuilding_docx(unit_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     q = request.query_params
     try:
         start, end = date.fromisoformat(q.get("start", "")), date.fromisoformat(q.get("end", ""))
@@ -331,7 +331,7 @@ async def add_need(request: Request, session: SessionDep, user: CurrentUser):
 
 
 @router.post("/co-building/needs/{need_id}/answer")
-async def answer_need(need_id: int, request: Request, session: SessionDep, user: CurrentUser):
+async def answer_need(need_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     def run(form):
         service.answer_need(session, actor=user, need_id=need_id, answer=form.get("answer", ""))
     return await _list_act(request, session, user, f"answer-{need_id}", run,
@@ -352,7 +352,7 @@ async def add_project(request: Request, session: SessionDep, user: CurrentUser):
 
 
 @router.post("/co-building/projects/{project_id}/units")
-async def take_on(project_id: int, request: Request, session: SessionDep, user: CurrentUser):
+async def take_on(project_id: Id, request: Request, session: SessionDep, user: CurrentUser):
     def run(form):
         unit_id = _int(form.get("unit_id"))
         if unit_id is None:
@@ -364,7 +364,7 @@ async def take_on(project_id: int, request: Request, session: SessionDep, user: 
 
 
 @router.post("/co-building/projects/{project_id}/status")
-async def project_status(project_id: int, request: Request, session: SessionDep,
+async def project_status(project_id: Id, request: Request, session: SessionDep,
                          user: CurrentUser):
     def run(form):
         service.set_project_status(session, actor=user, project_id=project_id,
