@@ -158,6 +158,10 @@ class Minutes:
     resolutions: list[MinutesResolution]
     ballot_log: MinutesBallotLog
     seated_note: str = ""  # set when the names do not add up to S (the roster changed)
+    # The R7.4 rule in force, as frozen when the meeting opened ("R7.x: …", no numbers).
+    adoption_rule: str = ""
+    # Seated after the meeting opened and checked in: attended without a vote (R7.1, R7.5).
+    without_vote: list[MinutesMember] = field(default_factory=list)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -278,14 +282,17 @@ def gather(session: Session, meeting_id: int, *, community_id: int | None = None
     present = [m for m in seated if m.id in attendance]
     absent = [m for m in seated if m.id not in attendance]
     # Someone seated after the meeting opened who checked in still attended.
+    # P counts only members seated when it opened (R7.1): the late ones are not in it.
+    big_p = len(present)
     late_ids = set(attendance) - seated_ids
+    without_vote: list[MinutesMember] = []
     if late_ids:
         late = session.exec(select(User).where(User.id.in_(late_ids))).all()
-        present += [_member(u, units, attendance[u.id], u.seat)
-                    for u in sorted(late, key=lambda u: (SEAT_ORDER.get(u.seat, 9), u.id))]
+        without_vote = [_member(u, units, attendance[u.id], u.seat)
+                        for u in sorted(late, key=lambda u: (SEAT_ORDER.get(u.seat, 9), u.id))]
+        present += without_vote
 
     big_s = meeting.seated_at_open if meeting.seated_at_open is not None else len(seated)
-    big_p = len(present)
     q = rules.quorum(big_s, big_p)
     seated_note = ""
     if len(seated) != big_s:
@@ -353,7 +360,17 @@ def gather(session: Session, meeting_id: int, *, community_id: int | None = None
         seated=seated, present=present, absent=absent, observers=observers,
         quorum=MinutesQuorum(seated=big_s, present=big_p, required=q.required, met=q.met,
                              rule=q.rule, sentence=rules.quorum_sentence(big_s, big_p, locale)),
-        items=items, resolutions=resolutions, ballot_log=log, seated_note=seated_note)
+        items=items, resolutions=resolutions, ballot_log=log, seated_note=seated_note,
+        adoption_rule=_adoption_in_force(meeting, community, locale), without_vote=without_vote)
+
+
+def _adoption_in_force(meeting: Meeting, community: Community, locale: str) -> str:
+    """R7.4 as frozen when the meeting opened; today's settings only for meetings opened
+    before the freeze existed (their items keep the sentence they were decided by)."""
+    rule = meeting.adoption_rule or community.adoption_rule
+    base = meeting.adoption_base or community.adoption_base
+    return rules.adoption_sentence(rules.MeetingKind(meeting.kind), rules.AdoptionRule(rule),
+                                   rules.AdoptionBase(base), locale)
 
 
 def export_ballot_log(session: Session, *, community_id: int,
@@ -490,6 +507,10 @@ def render_docx(minutes: Minutes) -> bytes:
     doc.add_paragraph(_("Present: {names}", names=_names(minutes.present)))
     doc.add_paragraph(_("Absent: {names}", names=_names(minutes.absent)))
     doc.add_paragraph(minutes.quorum.sentence)
+    if minutes.without_vote:
+        doc.add_paragraph(_("Seated after the meeting opened, attended without a vote: {names}",
+                            names=_names(minutes.without_vote)))
+    doc.add_paragraph(_("Adoption rule in force: {rule}", rule=minutes.adoption_rule))
     if minutes.observers:
         doc.add_heading(_("Observers"), level=2)
         _table(doc, [_("Name"), _("Role")], [[o.name, o.role] for o in minutes.observers])

@@ -173,6 +173,13 @@ def rule_sentence(
     return f"{rule_id_for(kind)}: {wording}: {needed} needed"
 
 
+def adoption_sentence(kind: MeetingKind, rule: AdoptionRule, base: AdoptionBase,
+                      locale: str = "en") -> str:
+    """R7.2-R7.4: the adoption rule in force, without numbers (the minutes state it once)."""
+    wording = _ADOPTION_WORDING[(_locale(locale), AdoptionRule(rule), AdoptionBase(base))]
+    return f"{rule_id_for(kind)}: {wording}"
+
+
 def quorum_sentence(seated: int, present: int, locale: str = "en") -> str:
     """R7.1: the quorum rule with the number of members required, led by "R7.1: "."""
     q = quorum(seated, present)

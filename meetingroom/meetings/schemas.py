@@ -94,6 +94,13 @@ class ObserverOut(BaseModel):
     role: str
 
 
+class AdoptionOut(BaseModel):
+    rule: Literal["inclusive_half", "strict_majority"]
+    base: Literal["present", "seated"]
+    frozen: bool = Field(description="true once the meeting opened: the settings then decide "
+                                     "(a later change of the community's settings does not)")
+
+
 class MeetingOut(BaseModel):
     id: int
     kind: Literal["work", "joint"]
@@ -103,13 +110,18 @@ class MeetingOut(BaseModel):
     status: Literal["scheduled", "open", "closed"]
     seq: int = Field(description="the live feed's sequence number this object reflects")
     seated: int = Field(description="S: seated members, frozen when the meeting opened")
-    present: int = Field(description="P: seated members checked in now")
+    present: int = Field(description="P: members seated when the meeting opened who are "
+                                     "checked in now")
     quorum: QuorumOut
     warnings: list[WarningOut]
     current_item_id: int | None
     open_item_id: int | None
     agenda: list[AgendaItemOut]
-    members: list[MemberOut]
+    members: list[MemberOut] = Field(description="the members who count: seated when the "
+                                                 "meeting opened (all seated before)")
+    without_vote: list[MemberOut] = Field(description="seated after the meeting opened: they "
+                                                      "attend without a vote in it (R7.5)")
+    adoption: AdoptionOut = Field(description="the R7.4 settings in force for this meeting")
     observers: list[ObserverOut]
     opened_at: str | None
     closed_at: str | None

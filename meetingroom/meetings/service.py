@@ -181,10 +181,25 @@ def _record(session: Session, actor: User, action: str, entity: str, entity_id: 
 
 
 def _present_ids(session: Session, meeting: Meeting) -> set[int]:
-    """Seated members checked in now (only seated members count, R7)."""
+    """P's members: those checked in now among the members who count (R7.1). Once the meeting
+    is open that is `meeting.seated_member_ids`, frozen with S: a member seated later attends
+    without a vote in this meeting, so he counts in neither S nor P (issue 9 §4). Before it
+    opens, every member seated now counts."""
+    frozen = meeting.seated_member_ids
+    if frozen is not None:
+        return set(session.exec(select(Attendance.user_id).where(
+            Attendance.meeting_id == meeting.id, Attendance.present,
+            Attendance.user_id.in_(frozen or [-1]))).all())
     return set(session.exec(select(Attendance.user_id).join(User, User.id == Attendance.user_id)
                             .where(Attendance.meeting_id == meeting.id, Attendance.present,
                                    User.seat.is_not(None), User.is_active)).all())
+
+
+def counts_in(meeting: Meeting, user_id: int) -> bool:
+    """Does this member count towards S and P (and vote) in this meeting? Everyone seated
+    before it opens; once open, only those seated when it opened (R7.1, R7.5)."""
+    frozen = meeting.seated_member_ids
+    return frozen is None or user_id in frozen
 
 
 def _seated_now(session: Session, community_id: int) -> int:
@@ -218,6 +233,10 @@ def _open_item(session: Session, meeting: Meeting) -> AgendaItem | None:
 
 def _adoption(session: Session, meeting: Meeting) -> tuple[rules.AdoptionRule,
                                                           rules.AdoptionBase]:
+    """The R7.4 settings in force for this meeting: frozen when it opened, the community's
+    settings before that (and for meetings opened before the freeze existed)."""
+    if meeting.adoption_rule is not None and meeting.adoption_base is not None:
+        return rules.AdoptionRule(meeting.adoption_rule), rules.AdoptionBase(meeting.adoption_base)
     community = session.get(Community, meeting.community_id)
     return rules.AdoptionRule(community.adoption_rule), rules.AdoptionBase(community.adoption_base)
 
@@ -403,12 +422,16 @@ def open_meeting(session: Session, *, actor: User, meeting_id: int) -> Opened:
         raise _quorum_conflict(seated, present, opening=True)
     meeting.status = "open"
     meeting.seated_at_open = seated
-    meeting.seated_member_ids = seated_ids  # who S is, for the minutes
+    meeting.seated_member_ids = seated_ids  # who S is: P counts only them (R7.1)
+    # R7.4 frozen like S: changing the community's settings mid-meeting changes nothing here.
+    rule_in_force, base_in_force = _adoption(session, meeting)
+    meeting.adoption_rule, meeting.adoption_base = rule_in_force.value, base_in_force.value
     meeting.opened_at = utcnow()
     session.add(meeting)
     seq = _bump(session, meeting)
     _record(session, actor, "meeting.open", "meeting", meeting.id, seated=seated,
-            present=present, warning=rule)
+            present=present, warning=rule, adoption_rule=meeting.adoption_rule,
+            adoption_base=meeting.adoption_base)
     _emit(session, meeting, seq, "meeting", tallies=True)
     return Opened(meeting, rule)
 
@@ -476,7 +499,8 @@ def check_in(session: Session, *, actor: User, meeting_id: int,
         return meeting  # already here: nothing changes, no event
     now = utcnow()
     open_item = _open_item(session, meeting)
-    if open_item is not None and not _counted_for(row, open_item):
+    if open_item is not None and counts_in(meeting, person.id) \
+            and not _counted_for(row, open_item):
         # P for an item is every seated member present at some moment while its vote is open:
         # he may vote (R7.5), so he counts towards the base (R7.2–R7.4) like everyone else.
         session.execute(sa.update(AgendaItem).where(AgendaItem.id == open_item.id)
@@ -624,7 +648,12 @@ def cast_ballot(session: Session, *, actor: User, item_id: int, choice: str) -> 
         raise Conflict("No vote is open on this item.")
     if item.vote_status == "closed":
         raise Conflict("The vote on this item is closed.")
-    if actor.id not in _present_ids(session, meeting):
+    here = session.exec(select(Attendance.present).where(
+        Attendance.meeting_id == meeting.id, Attendance.user_id == actor.id)).first()
+    if not counts_in(meeting, actor.id):
+        raise Forbidden("You were seated after this meeting opened: you attend it without a "
+                        "vote.", rule="R7.5")
+    if not here:
         raise Forbidden("Check in to the meeting before you vote.", rule="R7.5")
     if not insert_once(session, VoteCast(item_id=item.id, voter_id=actor.id)):
         raise Conflict("You have already voted on this item; a ballot is final.", rule="R7.5")

@@ -43,9 +43,20 @@ class MeetingState:
     meeting: Meeting
     community: Community
     seated_now: int
-    members: list[tuple[int, str, bool]]  # seated members: (id, name, present)
+    members: list[tuple[int, str, bool]]  # members who count (S): (id, name, present)
     observers: list[Observer]
     items: list[ItemState] = field(default_factory=list)
+    # Seated after the meeting opened: they attend without a vote in it (R7.1, R7.5).
+    without_vote: list[tuple[int, str, bool]] = field(default_factory=list)
+
+    @property
+    def adoption(self) -> tuple[rules.AdoptionRule, rules.AdoptionBase]:
+        """R7.4 in force: frozen when the meeting opened, the community's settings before."""
+        m = self.meeting
+        if m.adoption_rule is not None and m.adoption_base is not None:
+            return rules.AdoptionRule(m.adoption_rule), rules.AdoptionBase(m.adoption_base)
+        return (rules.AdoptionRule(self.community.adoption_rule),
+                rules.AdoptionBase(self.community.adoption_base))
 
     @property
     def seated(self) -> int:
@@ -55,7 +66,7 @@ class MeetingState:
 
     @property
     def present(self) -> int:
-        """P: seated members checked in now (only seated members count, R7)."""
+        """P: members who count (seated when it opened, R7.1) checked in now."""
         return sum(1 for _, _, present in self.members if present)
 
     def item(self, item_id: int) -> ItemState:
@@ -102,7 +113,17 @@ def load(session: Session, meeting_id: int) -> MeetingState:
     seated = session.exec(select(User.id, User.name).where(
         User.community_id == meeting.community_id, User.seat.is_not(None), User.is_active)
         .order_by(User.id)).all()
-    members = [(uid, name, uid in present_ids) for uid, name in seated]
+    frozen = meeting.seated_member_ids
+    without_vote: list[tuple[int, str, bool]] = []
+    if frozen is None:  # not open yet: everyone seated now counts
+        members = [(uid, name, uid in present_ids) for uid, name in seated]
+    else:
+        frozen_set = set(frozen)
+        names = dict(session.exec(select(User.id, User.name).where(
+            User.id.in_(frozen or [-1]))).all())
+        members = [(uid, names.get(uid, ""), uid in present_ids) for uid in sorted(frozen_set)]
+        without_vote = [(uid, name, uid in present_ids) for uid, name in seated
+                        if uid not in frozen_set]
     observers = list(session.exec(select(Observer).where(Observer.meeting_id == meeting_id)
                                   .order_by(Observer.id)).all())
     rows = session.exec(select(AgendaItem, Proposal.title, Proposal.principle)
@@ -111,7 +132,7 @@ def load(session: Session, meeting_id: int) -> MeetingState:
                         .order_by(AgendaItem.position, AgendaItem.id)
                         .execution_options(populate_existing=True)).all()
     state = MeetingState(meeting=meeting, community=community, seated_now=len(seated),
-                         members=members, observers=observers)
+                         members=members, observers=observers, without_vote=without_vote)
     for item, title, principle in rows:
         it = ItemState(item=item, title=title, principle=principle)
         if item.method == "ballot" and item.vote_status != "pending":
@@ -123,10 +144,13 @@ def load(session: Session, meeting_id: int) -> MeetingState:
 
 def _settings_of(state: MeetingState, it: ItemState) -> tuple[rules.AdoptionRule,
                                                               rules.AdoptionBase]:
-    """R7.4: the settings in force now; for a closed item, the ones that decided it (read back
-    from the rule sentence stored when it closed, so a later change of settings never rewrites
-    history)."""
+    """R7.4: the settings frozen when the meeting opened. Meetings opened before they were
+    frozen: for a closed item, the ones that decided it (read back from the rule sentence stored
+    when it closed, so a later change of settings never rewrites history), else today's."""
     item = it.item
+    m = state.meeting
+    if m.adoption_rule is not None and m.adoption_base is not None:
+        return state.adoption
     if item.vote_status == "closed" and item.rule_text:
         kind = state.meeting.kind
         for rule, base in _SETTINGS:
@@ -134,8 +158,7 @@ def _settings_of(state: MeetingState, it: ItemState) -> tuple[rules.AdoptionRule
                 if item.rule_text == rules.rule_sentence(kind, rule, base, item.seated_at_open or 0,
                                                          item.present_at_open or 0, locale):
                     return rule, base
-    return (rules.AdoptionRule(state.community.adoption_rule),
-            rules.AdoptionBase(state.community.adoption_base))
+    return state.adoption
 
 
 def tally_data(state: MeetingState, item_id: int, locale: str) -> dict:
@@ -207,6 +230,11 @@ def meeting_data(state: MeetingState, locale: str) -> dict:
             "outcome": it.item.outcome,
         } for it in state.items],
         "members": [{"id": uid, "name": name, "present": p} for uid, name, p in state.members],
+        # Seated after the meeting opened: they may attend, but neither count nor vote (R7.5).
+        "without_vote": [{"id": uid, "name": name, "present": p}
+                         for uid, name, p in state.without_vote],
+        "adoption": {"rule": state.adoption[0].value, "base": state.adoption[1].value,
+                     "frozen": m.adoption_rule is not None},
         "observers": [{"id": o.id, "name": o.name, "role": o.role} for o in state.observers],
         "opened_at": iso(m.opened_at),
         "closed_at": iso(m.closed_at),

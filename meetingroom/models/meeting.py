@@ -27,6 +27,11 @@ class Meeting(SQLModel, table=True):
     # before the column existed; the minutes then read the roster's history from the audit log.
     seated_member_ids: list[int] | None = Field(default=None,
                                                 sa_column=Column(JSON, nullable=True))
+    # The R7.4 settings (community.adoption_rule/base) frozen with S when the meeting opens: a
+    # change of the community's settings mid-meeting changes nothing for this meeting. NULL
+    # before it opens (the community's settings apply) and for meetings opened before 0004.
+    adoption_rule: str | None = Field(default=None, max_length=20, nullable=True)
+    adoption_base: str | None = Field(default=None, max_length=20, nullable=True)
     opened_at: datetime | None = optional_time_field()
     closed_at: datetime | None = optional_time_field()
     created_by_id: int | None = Field(default=None, foreign_key="user.id", nullable=True)
