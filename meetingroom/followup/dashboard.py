@@ -19,7 +19,16 @@ from sqlmodel import Session, select
 from meetingroom.community.service import Warning, committee
 from meetingroom.errors import Forbidden, NotAuthenticated
 from meetingroom.followup import service
-from meetingroom.models import Meeting, Proposal, Rating, Resolution, User
+from meetingroom.models import (
+    AgendaItem,
+    Attendance,
+    Community,
+    Meeting,
+    Proposal,
+    Rating,
+    Resolution,
+    User,
+)
 from meetingroom.models.followup import RESOLUTION_STATUSES
 
 MIN_RATINGS = 3
@@ -30,10 +39,11 @@ HELD = ("open", "closed")
 @dataclass
 class Month:
     month: int
+    year: int = 0
     held: int = 0
     scheduled: int = 0
     # held | scheduled (only planned ones, this month or later) | missing (none, up to this
-    # month: the R4.4 flag) | future
+    # month: the R4.4 flag) | future | before (the community's history in the app began later)
     state: str = "future"
 
     @property
@@ -76,7 +86,13 @@ class Dashboard:
 
     @property
     def months_without_meeting(self) -> list[int]:
-        return [m.month for m in self.months if m.state == "missing"]
+        """This year's months with no meeting so far (R4.4)."""
+        return [m.month for m in self.months if m.state == "missing" and m.year == self.year]
+
+    @property
+    def missing(self) -> list[Month]:
+        """Every flagged month of the strip, last December included when it leads."""
+        return [m for m in self.months if m.state == "missing"]
 
     @property
     def resolutions_total(self) -> int:
@@ -100,32 +116,77 @@ def require_committee(actor: User | None) -> User:
     return actor
 
 
+def _counted_meetings(session: Session, community_id: int, start, end) -> list[tuple]:
+    """(month time, status) of the meetings that fall between start and end: a held meeting by
+    the day it opened (R4.4 asks whether the committee met, not when it planned to), one never
+    opened by its planned time. A meeting opened with no member checked in and no item decided
+    is an empty shell and does not count."""
+    counted: list[tuple] = []
+    held = session.exec(select(Meeting.id, func.coalesce(Meeting.opened_at, Meeting.starts_at))
+                        .where(Meeting.community_id == community_id,
+                               Meeting.status.in_(HELD),
+                               func.coalesce(Meeting.opened_at, Meeting.starts_at) >= start,
+                               func.coalesce(Meeting.opened_at, Meeting.starts_at) < end)).all()
+    ids = [mid for mid, _ in held]
+    real: set[int] = set()
+    if ids:
+        real |= set(session.exec(select(Attendance.meeting_id)
+                                 .where(Attendance.meeting_id.in_(ids))).all())
+        real |= set(session.exec(select(AgendaItem.meeting_id).where(
+            AgendaItem.meeting_id.in_(ids), AgendaItem.vote_status == "closed")).all())
+    counted += [(when, "held") for mid, when in held if mid in real]
+    planned = session.exec(select(Meeting.starts_at).where(
+        Meeting.community_id == community_id, Meeting.status == "scheduled",
+        Meeting.starts_at >= start, Meeting.starts_at < end)).all()
+    counted += [(when, "scheduled") for when in planned]
+    return counted
+
+
+def history_began(session: Session, community_id: int) -> date:
+    """The first local day the app knows of this community: its creation, or an earlier
+    meeting entered afterwards. Months before it are not "without a meeting" (R4.4)."""
+    created = session.exec(select(Community.created_at)
+                           .where(Community.id == community_id)).one()
+    first = session.exec(select(func.min(func.coalesce(Meeting.opened_at, Meeting.starts_at)))
+                         .where(Meeting.community_id == community_id)).one()
+    times = [service.aware(t) for t in (created, first) if t is not None]
+    return service.local_today(min(times))
+
+
 def month_strip(session: Session, *, community_id: int, year: int, today: date) -> list[Month]:
-    """R4.4: each month of `year` with its meetings, flagging months with none so far."""
+    """R4.4: each month of `year` with its meetings, flagging months with none so far. In
+    January, last December leads the strip when it had none: the turn of the year must not
+    hide a missed month."""
     tz = service.local_zone()
+    began = history_began(session, community_id)
+    months = [Month(m, year=year) for m in range(1, 13)]
     start = service.start_of_local_day(date(year, 1, 1))
+    if today.month == 1:
+        start = service.start_of_local_day(date(year - 1, 12, 1))
+        months.insert(0, Month(12, year=year - 1))
     end = service.start_of_local_day(date(year + 1, 1, 1))
-    months = [Month(m) for m in range(1, 13)]
-    rows = session.exec(select(Meeting.starts_at, Meeting.status).where(
-        Meeting.community_id == community_id, Meeting.starts_at >= start,
-        Meeting.starts_at < end)).all()
-    for starts_at, status in rows:
-        local = service.aware(starts_at).astimezone(tz)
-        month = months[local.month - 1]
-        if status in HELD:
+    by_key = {(m.year, m.month): m for m in months}
+    for when, kind in _counted_meetings(session, community_id, start, end):
+        local = service.aware(when).astimezone(tz)
+        month = by_key[(local.year, local.month)]
+        if kind == "held":
             month.held += 1
         elif local.date() >= today:
             month.scheduled += 1  # planned; a past one that never opened did not happen
     for month in months:
-        current = (year, month.month) <= (today.year, today.month)
+        current = (month.year, month.month) <= (today.year, today.month)
         if month.held:
             month.state = "held"
         elif month.scheduled:
             month.state = "scheduled"
+        elif (month.year, month.month) < (began.year, began.month):
+            month.state = "before"
         elif current:
             month.state = "missing"
         else:
             month.state = "future"
+    if months[0].year < year and months[0].state != "missing":
+        months.pop(0)  # last December only shows when it was missed
     return months
 
 

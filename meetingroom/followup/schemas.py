@@ -184,10 +184,11 @@ def my_rating_out(rating) -> MyRatingOut:
 # --- the dashboard -----------------------------------------------------------------------------
 
 class MonthOut(BaseModel):
+    year: int
     month: int
     held: int
     scheduled: int
-    state: Literal["held", "scheduled", "missing", "future"]
+    state: Literal["held", "scheduled", "missing", "future", "before"]
 
 
 class WaitingOut(BaseModel):
@@ -243,8 +244,8 @@ class DashboardOut(BaseModel):
     def of(cls, d) -> DashboardOut:
         return cls(
             year=d.year,
-            months=[MonthOut(month=m.month, held=m.held, scheduled=m.scheduled, state=m.state)
-                    for m in d.months],
+            months=[MonthOut(year=m.year, month=m.month, held=m.held, scheduled=m.scheduled,
+                             state=m.state) for m in d.months],
             months_without_meeting=d.months_without_meeting,
             proposals_waiting=WaitingPage(total=d.waiting_total, items=[
                 WaitingOut(id=w.proposal.id, title=w.proposal.title,

@@ -103,9 +103,11 @@ class Chain:
 
     def meeting(self, *, kind="work", starts_at: datetime | None = None, status="closed",
                 present: list[User] | None = None, title="三月工作会议") -> Meeting:
+        starts_at = starts_at or utcnow() - timedelta(days=40)
         m = Meeting(community_id=self.community.id, kind=kind, title=title,
-                    starts_at=starts_at or utcnow() - timedelta(days=40), status=status,
-                    seated_at_open=len(self.members) if status != "scheduled" else None)
+                    starts_at=starts_at, status=status,
+                    seated_at_open=len(self.members) if status != "scheduled" else None,
+                    opened_at=starts_at if status != "scheduled" else None)
         self._save(m)
         for u in present if present is not None else (self.members[:7] if status != "scheduled"
                                                       else []):

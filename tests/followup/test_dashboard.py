@@ -120,3 +120,53 @@ def test_roster_warnings_show_on_the_dashboard(client, chain, factory, june_2030
     assert any("12" in w["message"] for w in body["roster_warnings"])
     login(client, chain.members[0])
     assert "班子现有 12 名委员" in client.get("/dashboard").text
+
+
+def test_a_meeting_counts_in_the_month_it_was_held(client, chain, june_2030):
+    """R4.4: planned for late February, opened on 3 March: March had a meeting, February not."""
+    m = chain.meeting(starts_at=local(2030, 2, 27))
+    m.opened_at = local(2030, 3, 3)
+    chain._save(m)
+    body = client.get("/api/v1/dashboard", headers=auth(chain.members[0])).json()
+    states = {x["month"]: (x["state"], x["held"]) for x in body["months"]}
+    assert states[2] == ("missing", 0) and states[3] == ("held", 1)
+
+
+def test_an_empty_meeting_does_not_count(client, chain, june_2030):
+    """Opened and closed with no member checked in and nothing decided: not a meeting (R4.4)."""
+    chain.meeting(starts_at=local(2030, 5, 6), present=[])
+    with_item = chain.meeting(starts_at=local(2030, 4, 6), present=[])
+    chain.item(meeting=with_item, proposal=chain.proposal())
+    body = client.get("/api/v1/dashboard", headers=auth(chain.members[0])).json()
+    states = {x["month"]: x["state"] for x in body["months"]}
+    assert states[5] == "missing" and states[4] == "held"
+
+
+def test_january_shows_last_decembers_gap(client, chain, clock):
+    clock(datetime(2031, 1, 10, 10, tzinfo=SHANGHAI))
+    chain.community.created_at = local(2030, 3, 1)
+    chain._save(chain.community)
+    chain.meeting(starts_at=local(2030, 11, 5))
+    body = client.get("/api/v1/dashboard", headers=auth(chain.members[0])).json()
+    assert body["year"] == 2031
+    assert (body["months"][0]["year"], body["months"][0]["month"],
+            body["months"][0]["state"]) == (2030, 12, "missing")
+    assert len(body["months"]) == 13 and body["months_without_meeting"] == [1]
+    login(client, chain.members[0])
+    html = client.get("/dashboard").text
+    assert "去年12月" in html and html.count('<li class="m-missing">') == 2
+    # A December with a meeting does not lead the strip.
+    chain.meeting(starts_at=local(2030, 12, 5))
+    body = client.get("/api/v1/dashboard", headers=auth(chain.members[0])).json()
+    assert len(body["months"]) == 12 and body["months"][0]["month"] == 1
+
+
+def test_no_gap_before_the_community_history_began(client, chain, june_2030):
+    """A community that started using the app in May is not told it missed January to April."""
+    chain.community.created_at = local(2030, 5, 20)
+    chain._save(chain.community)
+    body = client.get("/api/v1/dashboard", headers=auth(chain.members[0])).json()
+    states = {x["month"]: x["state"] for x in body["months"]}
+    assert [states[m] for m in range(1, 8)] == ["before"] * 4 + ["missing", "missing", "future"]
+    assert body["months_without_meeting"] == [5, 6]
+    login(client, chain.members[0])
