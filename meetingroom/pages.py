@@ -64,8 +64,9 @@ def notifications_page(request: Request, session: SessionDep, user: CurrentUser)
     from meetingroom import notifications
 
     items = notifications.list_for(session, user.id)
-    unread = {n.id for n in items if n.read_at is None}
-    return page(request, "notifications.html", items=items, unread=unread)
+    # Named apart from `unread`, the menu badge's count every page gets.
+    unread_ids = {n.id for n in items if n.read_at is None}
+    return page(request, "notifications.html", items=items, unread_ids=unread_ids)
 
 
 @router.post("/notifications/read")

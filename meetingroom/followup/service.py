@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from meetingroom import audit, notifications, types
+from meetingroom import audit, notifications, tracking, types
 from meetingroom.auth.service import require_secretary
 from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, DomainError, Forbidden, Invalid, NotAuthenticated, NotFound
@@ -415,6 +415,7 @@ def update_resolution(session: Session, *, actor: User, resolution_id: int,
     if unknown:
         raise Invalid("Unknown field: {name}.", field=sorted(unknown)[0], name=sorted(unknown)[0])
     before = {k: getattr(resolution, k) for k in changes}
+    had_both = bool(resolution.responsible) and resolution.deadline is not None
     if "text" in changes:
         text = (changes["text"] or "").strip()
         if len(text) > MAX_TEXT:
@@ -456,6 +457,7 @@ def update_resolution(session: Session, *, actor: User, resolution_id: int,
                  action="resolution.update", entity="resolution", entity_id=resolution.id,
                  changes={k: [_plain(before[k]), _plain(after[k])] for k in changes
                           if before[k] != after[k]})
+    tracking.responsible_set(session, resolution, had_both=had_both, exclude=actor.id)  # R4.2
     if (responsible_user is not None and before.get("responsible_user_id") != responsible_user.id
             and responsible_user.id != actor.id):
         notifications.notify(session, community_id=actor.community_id,
@@ -527,10 +529,18 @@ def add_progress(session: Session, *, actor: User, resolution_id: int, status: s
                         uploader_id=actor.id, progress_id=update_row.id)
     previous = (resolution.status, resolution.percent)
     resolution.status, resolution.percent = status, percent
-    if became_done and resolution.ratings_closed_at is None:
-        # Being done opens a fresh rating window, even when the deadline had opened one:
-        # people rate the finished work.
+    if became_done:
+        # Being done always opens a fresh rating window, even when the deadline had opened
+        # one or the secretary had closed an earlier one: people rate the finished work.
         resolution.ratings_opened_at = now()
+        resolution.ratings_closed_at = None
+    elif previous[0] == "done" and status != "done":
+        # Back from done: the old window belonged to work that turned out unfinished. Past
+        # the deadline it is overdue again and rateable now; otherwise ratings wait for the
+        # deadline (rating_window counts from the day after it).
+        past_deadline = resolution.deadline is not None and resolution.deadline < local_today()
+        resolution.ratings_opened_at = now() if past_deadline else None
+        resolution.ratings_closed_at = None
     session.add(resolution)
     audit.record(session, community_id=actor.community_id, actor_id=actor.id,
                  action="resolution.progress", entity="resolution", entity_id=resolution.id,

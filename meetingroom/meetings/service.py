@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, func, select
 
-from meetingroom import audit, types
+from meetingroom import audit, tracking, types
 from meetingroom.auth.service import require_secretary
 from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, Forbidden, Invalid, NotFound
@@ -317,6 +317,7 @@ def schedule_meeting(session: Session, *, actor: User, kind: str, title: str,
     session.flush()
     _record(session, actor, "meeting.schedule", "meeting", meeting.id, kind=kind, title=title,
             starts_at=starts_at.isoformat(), proposal_ids=[p.id for p in proposals])
+    tracking.put_on_agenda(session, meeting, proposals)  # R4.2
     return meeting
 
 
@@ -341,6 +342,7 @@ def add_agenda_item(session: Session, *, actor: User, meeting_id: int,
     seq = _bump(session, meeting)
     _record(session, actor, "agenda.add", "agenda_item", item.id, meeting_id=meeting.id,
             proposal_id=proposal.id)
+    tracking.put_on_agenda(session, meeting, [proposal])  # R4.2
     _emit(session, meeting, seq, "meeting", tallies=True)
     return item
 
@@ -456,6 +458,7 @@ def close_meeting(session: Session, *, actor: User, meeting_id: int) -> Meeting:
     session.add(meeting)
     seq = _bump(session, meeting)
     _record(session, actor, "meeting.close", "meeting", meeting.id)
+    tracking.decided(session, meeting, items)  # R4.2: with a link to the minutes
     _emit(session, meeting, seq, "meeting", tallies=True)
     return meeting
 

@@ -446,3 +446,37 @@ def test_a_hidden_comment_is_not_shown_to_the_public(client, chain, factory):
     chain._save(rating)
     assert "不当言论" not in client.get(f"/resolutions/{r.id}").text
     assert "不当言论" not in client.get(f"/matters/{r.proposal_id}").text
+
+
+def _progress(client, r, secretary, status, percent):
+    res = client.post(f"/api/v1/resolutions/{r.id}/progress", headers=auth(secretary),
+                      json={"status": status, "percent": percent})
+    assert res.status_code in (200, 201), res.text
+
+
+def test_done_then_back_in_progress_then_overdue_is_rateable_again(client, session, chain,
+                                                                  factory):
+    """The window opened by "done" 60 days ago must not keep an overdue resolution closed."""
+    r = chain.resolution(status="in_progress", deadline=today() - timedelta(days=90))
+    secretary, first, second = factory.secretary(), factory.user(), factory.user()
+    _progress(client, r, secretary, "done", 100)
+    fresh(session)
+    r = session.get(Resolution, r.id)
+    r.ratings_opened_at = utcnow() - timedelta(days=60)  # done long ago; that window ran out
+    chain._save(r)
+    assert put(client, r, first, 3).status_code == 409
+    _progress(client, r, secretary, "in_progress", 70)  # not done after all: overdue again
+    assert put(client, r, second, 2).status_code == 200
+
+
+def test_becoming_done_opens_a_fresh_window_after_an_early_close(client, session, chain,
+                                                                 factory):
+    r = chain.resolution(status="in_progress", deadline=today() - timedelta(days=3))
+    secretary, first, second = factory.secretary(), factory.user(), factory.user()
+    assert client.post(f"/api/v1/resolutions/{r.id}/ratings/close",
+                       headers=auth(secretary)).status_code == 200
+    assert put(client, r, first, 3).status_code == 409
+    _progress(client, r, secretary, "done", 100)
+    assert put(client, r, second, 5).status_code == 200
+    fresh(session)
+    assert session.get(Resolution, r.id).ratings_closed_at is None
