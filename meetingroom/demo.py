@@ -104,7 +104,24 @@ def _load_people(session: Session) -> list[tuple[str, str, str, str]]:
         logins.append((role, name, phone, PASSWORD))
     session.flush()
     _appointment_records(session, community.id)
+    _posts(session, community.id)
     return logins
+
+
+# R1.3: the chair is the community's party secretary; the full-time member its deputy.
+POSTS = {"13800000001": "party_secretary", "13800000002": "deputy_secretary"}
+
+
+def _posts(session: Session, community_id: int) -> None:
+    from meetingroom.models import MemberRecord
+
+    for phone, post in POSTS.items():
+        user = session.exec(select(User).where(User.community_id == community_id,
+                                               User.phone == phone)).first()
+        if user and not session.exec(select(MemberRecord.id).where(
+                MemberRecord.user_id == user.id)).first():
+            session.add(MemberRecord(community_id=community_id, user_id=user.id, post=post))
+    session.flush()
 
 
 # R2.2: the demo's part-time members went through the five steps in spring.

@@ -16,6 +16,8 @@ API_MODULES = [
     "meetingroom.community.api",
     "meetingroom.community.settings_api",
     "meetingroom.community.appointment_api",
+    "meetingroom.community.notice_api",      # R1.3 posts, R2.2 public notices
+    "meetingroom.community.sheets_api",      # spreadsheets: export, roster import
     "meetingroom.suggestions.api",       # step 1
     "meetingroom.proposals.api",         # step 2
     "meetingroom.meetings.api",          # step 3: meetings, attendance, votes, tallies
@@ -30,6 +32,8 @@ WEB_MODULES = [
     "meetingroom.community.web",
     "meetingroom.community.settings_web",
     "meetingroom.community.appointment_web",
+    "meetingroom.community.notice_web",
+    "meetingroom.community.sheets_web",
     "meetingroom.suggestions.web",
     "meetingroom.proposals.web",
     "meetingroom.meetings.web",

@@ -200,7 +200,17 @@ class Factory:
         for member in members:
             if member.seat == "part_time":
                 self.appointed(member)
+            elif member.seat == "full_time":
+                self.post(member, "deputy_secretary")
         return members
+
+    def post(self, member: User, post: str) -> None:
+        """Record a full-time member's post (R1.3), so the roster does not warn about it."""
+        from meetingroom.models import MemberRecord
+
+        self.session.add(MemberRecord(community_id=self.community.id, user_id=member.id,
+                                      post=post))
+        self.session.commit()
 
     def appointed(self, member: User) -> None:
         """Record the five R2.2 steps, so the member is seated by the book."""

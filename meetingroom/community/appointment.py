@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from meetingroom import audit, labels
 from meetingroom.auth.service import get_user, require_secretary
+from meetingroom.community.notice import appointed_before_record, publish_notice
 from meetingroom.community.service import Committee, Warning, committee, list_units
 from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, Invalid
@@ -42,9 +43,11 @@ class AppointmentRecord:
         and those on the way to a part-time seat."""
         return self.person.seat in (None, "part_time")
 
+    before_record: bool = False  # the secretary recorded him as appointed before the record
+
     @property
     def seated_without_notice(self) -> bool:
-        return self.person.seat == "part_time" and not self.complete
+        return self.person.seat == "part_time" and not self.complete and not self.before_record
 
 
 def _steps(session: Session, user_id: int) -> list[AppointmentStep]:
@@ -56,7 +59,8 @@ def appointment_record(session: Session, *, actor: User, user_id: int) -> Appoin
     """The secretary reads a person's R2.2 record."""
     require_secretary(actor)
     person = get_user(session, community_id=actor.community_id, user_id=user_id)
-    return AppointmentRecord(person=person, steps=_steps(session, person.id))
+    return AppointmentRecord(person=person, steps=_steps(session, person.id),
+                             before_record=bool(appointed_before_record(session, [person.id])))
 
 
 def _today() -> date:
@@ -97,6 +101,8 @@ def record_appointment_step(session: Session, *, actor: User, user_id: int, step
                           done_on=done_on, done_by=done_by, note=note)
     if not insert_once(session, row):  # two secretaries recording the same step at once
         raise Conflict("This step is already recorded.", rule="R2.2")
+    if step == "notice":  # R2.2: the public notice page goes up for its period
+        publish_notice(session, person=record.person, starts_on=done_on)
     audit.record(session, community_id=actor.community_id, actor_id=actor.id,
                  action="appointment.step", entity="user", entity_id=record.person.id,
                  step=step, done_on=done_on.isoformat(), done_by=done_by)
@@ -113,6 +119,8 @@ def notice_warnings(session: Session, members: list[User]) -> list[Warning]:
     noticed = set(session.exec(select(AppointmentStep.user_id).where(
         AppointmentStep.user_id.in_([m.id for m in part_time]),
         AppointmentStep.step == "notice")).all())
+    # Seated directly because the committee existed before the app: the secretary said so.
+    noticed |= appointed_before_record(session, [m.id for m in part_time])
     missing = [m.name for m in part_time if m.id not in noticed]
     if not missing:
         return []

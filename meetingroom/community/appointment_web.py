@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from meetingroom import types
 from meetingroom.community import appointment
 from meetingroom.community.service import list_units
+from meetingroom.community.web import record_context
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser
 from meetingroom.errors import DomainError, Invalid
@@ -49,6 +50,7 @@ def record_step(user_id: Id, request: Request, session: SessionDep, user: Curren
         record = appointment.appointment_record(session, actor=user, user_id=user_id)
         return page(request, "community/person.html", status_code=exc.status_code,
                     person=record.person, units=list_units(session, user.community_id),
+                    **record_context(session, record.person),
                     errors={}, appointment=record, appointment_form=form,
                     appointment_errors={getattr(exc, "field", None) or "_":
                                         gettext(exc.message, **exc.params)},

@@ -116,9 +116,11 @@ def committee(session: Session, community_id: int) -> Committee:
     units = {u.id: u for u in session.exec(select(MemberUnit).where(
         MemberUnit.community_id == community_id)).all()}
     from meetingroom.community.appointment import notice_warnings
+    from meetingroom.community.notice import post_warnings
 
     return Committee(members=members, units=units,
-                     warnings=roster_warnings(members) + notice_warnings(session, members))
+                     warnings=roster_warnings(members) + post_warnings(session, members)
+                     + notice_warnings(session, members))
 
 
 def seated_count(session: Session, community_id: int) -> int:

@@ -21,6 +21,7 @@ class SettingsOut(BaseModel):
     adoption_rule: AdoptionRule = Field(description="R7.4: inclusive_half (2A ≥ N) or "
                                                     "strict_majority (2A > N)")
     adoption_base: AdoptionBase = Field(description="R7.4: N is the members present or seated")
+    notice_days: int = Field(description="R2.2: working days a public notice takes objections")
 
 
 class SettingsPatch(BaseModel):
@@ -29,12 +30,14 @@ class SettingsPatch(BaseModel):
     self_registration: bool | None = None
     adoption_rule: AdoptionRule | None = None
     adoption_base: AdoptionBase | None = None
+    notice_days: int | None = Field(default=None, ge=1, le=30)
 
 
 def _out(community) -> SettingsOut:
     return SettingsOut(name=community.name, self_registration=community.self_registration,
                        adoption_rule=community.adoption_rule,
-                       adoption_base=community.adoption_base)
+                       adoption_base=community.adoption_base,
+                       notice_days=community.notice_days)
 
 
 @router.get("/community/settings", response_model=SettingsOut,

@@ -36,8 +36,10 @@ def community_settings(session: Session, *, actor: User) -> Community:
 
 
 def update_settings(session: Session, *, actor: User, name=UNSET, adoption_rule=UNSET,
-                    adoption_base=UNSET, self_registration=UNSET) -> Community:
-    """The secretary changes the community's name, self-registration or R7.4 rule."""
+                    adoption_base=UNSET, self_registration=UNSET,
+                    notice_days=UNSET) -> Community:
+    """The secretary changes the community's name, self-registration, R7.4 rule or the R2.2
+    notice period."""
     require_secretary(actor)
     community = _community(session, actor)
     changes: dict = {}
@@ -60,6 +62,12 @@ def update_settings(session: Session, *, actor: User, name=UNSET, adoption_rule=
         if not isinstance(self_registration, bool):
             raise Invalid("Enter true or false.", field="self_registration")
         changes["self_registration"] = self_registration
+    if notice_days is not UNSET:
+        if isinstance(notice_days, bool) or not isinstance(notice_days, int) or \
+                not 1 <= notice_days <= 30:
+            raise Invalid("The notice period is 1 to 30 working days.", field="notice_days",
+                          rule="R2.2")
+        changes["notice_days"] = notice_days
     changed = {key: [getattr(community, key), value] for key, value in changes.items()
                if getattr(community, key) != value}
     for key, (_old, new) in changed.items():

@@ -44,11 +44,14 @@ def settings_page(request: Request, session: SessionDep, user: CurrentUser):
 @router.post("/settings")
 def settings_save(request: Request, session: SessionDep, user: CurrentUser,
                   name: Line = Form(""), adoption_rule: Line = Form(""),
-                  adoption_base: Line = Form(""), self_registration: bool = Form(False)):
+                  adoption_base: Line = Form(""), self_registration: bool = Form(False),
+                  notice_days: Line = Form("5")):
     form = {"name": name, "adoption_rule": adoption_rule, "adoption_base": adoption_base,
             "self_registration": self_registration}
     try:
-        service.update_settings(session, actor=user, **form)
+        days = int(notice_days) if notice_days.isdigit() and len(notice_days) < 4 else -1
+        form["notice_days"] = notice_days
+        service.update_settings(session, actor=user, **{**form, "notice_days": days})
     except DomainError as exc:
         if exc.status_code in (401, 403, 404):
             raise

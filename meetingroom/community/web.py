@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from meetingroom import types
 from meetingroom.auth import service as auth_service
-from meetingroom.community import service
+from meetingroom.community import notice, service
 from meetingroom.community.appointment import appointment_record
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser
@@ -21,6 +21,13 @@ router = APIRouter()
 
 def _int_or_none(value: str) -> int | None:
     return parse_id(value)
+
+
+def record_context(session, person) -> dict:
+    """What the person page shows of his R1.3 post, R2.2 notice and before-record mark."""
+    return {"record": notice.member_record(session, person.id),
+            "member_notice": notice.notice_of(session, person.id),
+            "post_labels": notice.POST_LABELS}
 
 
 @router.get("/committee")
@@ -40,6 +47,7 @@ def _roster(request: Request, session: SessionDep, user, *, status_code: int = 2
     ctx.setdefault("errors", {})
     cid = user.community_id
     return page(request, "community/roster.html", status_code=status_code, users=users,
+                ready_to_seat=notice.ready_to_seat(session, cid),
                 total=total, offset=offset, q=q, units=service.list_units(session, cid),
                 unit_kinds=service.UNIT_KINDS, committee=service.committee(session, cid), **ctx)
 
@@ -79,7 +87,8 @@ def roster_edit_form(user_id: Id, request: Request, session: SessionDep, user: C
     person = auth_service.get_user(session, community_id=user.community_id, user_id=user_id)
     return page(request, "community/person.html", person=person,
                 units=service.list_units(session, user.community_id), errors={},
-                appointment=appointment_record(session, actor=user, user_id=user_id))
+                appointment=appointment_record(session, actor=user, user_id=user_id),
+                **record_context(session, person))
 
 
 @router.post("/roster/users/{user_id}")
@@ -99,6 +108,7 @@ def roster_edit(user_id: Id, request: Request, session: SessionDep, user: Curren
         return page(request, "community/person.html", status_code=exc.status_code, person=person,
                     units=service.list_units(session, user.community_id),
                     appointment=appointment_record(session, actor=user, user_id=user_id),
+                    **record_context(session, person),
                     errors={getattr(exc, "field", None) or "_": gettext(exc.message, **exc.params)})
     flash(request, "Saved.")
     return RedirectResponse("/roster", status_code=303)

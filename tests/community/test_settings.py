@@ -31,7 +31,8 @@ def test_defaults_follow_rules_md(client, secretary):
     r = client.get(API, headers=auth(secretary))
     assert r.status_code == 200
     assert r.json() == {"name": "幸福社区", "self_registration": True,
-                        "adoption_rule": "inclusive_half", "adoption_base": "present"}
+                        "adoption_rule": "inclusive_half", "adoption_base": "present",
+                        "notice_days": 5}
     assert (rules.DEFAULT_ADOPTION_RULE, rules.DEFAULT_ADOPTION_BASE) == (
         "inclusive_half", "present")
 
@@ -68,7 +69,8 @@ def test_changes_are_saved_and_audited(client, secretary, session, community):
                            "name": "幸福社区（东区）"})
     assert r.status_code == 200
     assert r.json() == {"name": "幸福社区（东区）", "self_registration": True,
-                        "adoption_rule": "strict_majority", "adoption_base": "seated"}
+                        "adoption_rule": "strict_majority", "adoption_base": "seated",
+                        "notice_days": 5}
     assert client.get(API, headers=auth(secretary)).json()["adoption_base"] == "seated"
     rows = session.exec(select(AuditLog).where(AuditLog.action == "community.settings")).all()
     assert len(rows) == 1 and rows[0].actor_id == secretary.id
