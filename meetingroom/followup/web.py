@@ -323,5 +323,9 @@ def matter_page(proposal_id: Id, request: Request, session: SessionDep):
 
 @router.get("/dashboard")
 def dashboard_page(request: Request, session: SessionDep, user: CurrentUser):
-    return _page(request, "followup/dashboard.html", d=dashboard_service.build(session,
-                                                                               actor=user))
+    from meetingroom.units.board import unit_board
+
+    d = dashboard_service.build(session, actor=user)
+    # The member units' R5 flags in brief; the units board has the detail.
+    return _page(request, "followup/dashboard.html", d=d,
+                 units_board=unit_board(session, actor=user))

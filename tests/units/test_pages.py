@@ -175,3 +175,16 @@ def test_board_page_flags_units(client, cast, session):
     login(client, cast.secretary)
     html = client.get(f"/units/reports?year={service.local_today().year}").text
     assert "张伟" in html and "刘芳" in html  # both reports missing
+
+
+def test_committee_dashboard_shows_the_units_flags(client, cast, session):
+    service.log_contact(session, actor=cast.secretary, unit_id=cast.school.id,
+                        direction="visit", held_on=service.local_today(), who="孙丽",
+                        needs=["义诊场地"])
+    session.commit()
+    login(client, cast.chair)
+    html = client.get("/dashboard").text
+    card = html[html.index('id="units"'):]
+    flagged = re.sub(r"<[^>]+>", "", card.split("本半年未联系：")[1].split("</p>")[0]).strip()
+    assert flagged == "新华书店党支部、社区医院党支部"  # the school had a visit today
+    assert "有 1 项需求尚未答复。" in card
