@@ -34,6 +34,12 @@ def home(request: Request):
     return page(request, "home.html")
 
 
+@health_router.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: send them to the icon, not a 404."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.post("/lang")
 def switch_language(request: Request, lang: Line = Form(...), next: Line = Form("/")):
     response = RedirectResponse(safe_next(next), status_code=303)

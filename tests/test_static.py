@@ -46,3 +46,24 @@ def test_api_docs_are_served_without_a_cdn(client):
     spec = client.get("/openapi.json").json()
     assert "/api/v1/items/{item_id}/ballots" in spec["paths"]
     assert spec["info"]["title"] == "meetingroom"
+
+
+def test_a_favicon_so_first_visits_log_no_404(client):
+    html = client.get("/").text
+    assert '<link rel="icon" href="/static/favicon.svg"' in html
+    r = client.get("/favicon.ico", follow_redirects=False)
+    assert r.status_code == 301 and r.headers["location"] == "/static/favicon.svg"
+    r = client.get("/static/favicon.svg")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_the_language_button_is_named_by_what_it_shows(client):
+    """axe-core label-content-name-mismatch: an aria-label that does not contain the visible
+    text ("EN" named "Switch to English") fails speech users. The name must start with it."""
+    for lang, visible in (("zh_CN", "EN"), ("en", "中文")):
+        client.cookies.set("mr_lang", lang)
+        html = client.get("/").text
+        button = re.search(r'<button[^>]*name="lang"[^>]*>(.*?)</button>', html, re.S)
+        assert button and "aria-label" not in button.group(0)
+        name = re.sub(r"<[^>]+>", "", button.group(1)).strip()
+        assert name.startswith(visible) and len(name) > len(visible)
