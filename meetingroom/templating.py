@@ -66,6 +66,29 @@ def render(template: str, **context) -> str:
     return env.get_template(template).render(**context)
 
 
+# Page weight (issue 13: a resident's first load <= 30 KB compressed): app.css carries what
+# residents' pages use; the other sheets load only on the pages that need them, chosen here by
+# template so no page can forget its sheet. First matching prefix wins.
+SHEETS: list[tuple[str, tuple[str, ...]]] = [
+    ("meetings/minutes", ("record",)),
+    ("meetings/notes", ("record",)),
+    ("meetings/", ("meetings",)),
+    ("community/request", ("record",)),
+    ("community/settings", ("record",)),
+    ("community/person", ("record", "staff")),
+    ("community/", ("staff",)),
+    ("units/review_", ("meetings", "staff", "record")),
+    ("units/", ("meetings", "staff")),
+    ("followup/dashboard", ("staff",)),
+    ("proposals/", ("staff",)),
+]
+
+
+def sheets_for(template: str) -> tuple[str, ...]:
+    """The stylesheets a page loads after app.css."""
+    return next((sheets for prefix, sheets in SHEETS if template.startswith(prefix)), ())
+
+
 def page(request: Request, template: str, *, fragment: str | None = None, status_code: int = 200,
          **context) -> HTMLResponse:
     """Render `template` (or `fragment` when htmx asks) with the request's common context."""
@@ -80,6 +103,7 @@ def page(request: Request, template: str, *, fragment: str | None = None, status
         "large_type": request.cookies.get("mr_large") == "1",
         "unread": getattr(request.state, "unread", 0),
         "flash": (request.scope.get("session") or {}).pop("flash", None),
+        "sheets": sheets_for(template),
         **context,
     }
     name = fragment if fragment and request.headers.get("hx-request") else template

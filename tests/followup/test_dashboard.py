@@ -105,7 +105,7 @@ def test_waiting_proposals_overdue_and_lowest_rated(client, chain, factory, june
     html = client.get("/dashboard").text
     assert "旧提议" in html and "清理楼道" in html and "评分低" in html
     assert "人数少" not in html
-    assert "14 天" in html and 'class="stack"' in html
+    assert "14 天" in html and 'class="status-stack"' in html
 
 
 def test_roster_warnings_show_on_the_dashboard(client, chain, factory, june_2030):
