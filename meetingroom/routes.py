@@ -38,6 +38,7 @@ WEB_MODULES = [
     "meetingroom.proposals.web",
     "meetingroom.meetings.web",
     "meetingroom.meetings.record_web",
+    "meetingroom.meetings.notes_web",
     "meetingroom.followup.web",
     "meetingroom.units.web",
     "meetingroom.units.review_web",

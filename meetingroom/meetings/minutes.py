@@ -11,6 +11,7 @@ Anyone may read them: they are the public record of step 3 (R4.2).
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from meetingroom.i18n import gettext as _
 from meetingroom.labels import N_
 from meetingroom.meetings import chain, rules
 from meetingroom.models import (
+    Absence,
     AgendaItem,
     Attendance,
     AuditLog,
@@ -60,12 +62,15 @@ class MinutesMember:
     unit: str | None = None
     checked_in_at: datetime | None = None
     left_at: datetime | None = None
+    reason: str = ""  # why he was absent (缺席原因), when the secretary recorded it
 
 
 @dataclass
 class MinutesObserver:
     name: str
     role: str
+    id: int = 0
+    remarks: str = ""  # what he said (R6.2), as the secretary noted it
 
 
 @dataclass
@@ -117,6 +122,9 @@ class MinutesItem:
     rule: str  # the adoption rule applied, "R7.x: …"
     tally: MinutesTally | None
     votes: MinutesVotes | None
+    note: str = ""  # the meeting's reason or remark (why not adopted, conditions…)
+    responsible: str = ""  # for an adopted item, once the secretary has set them
+    deadline: date | None = None
 
 
 @dataclass
@@ -162,6 +170,8 @@ class Minutes:
     adoption_rule: str = ""
     # Seated after the meeting opened and checked in: attended without a vote (R7.1, R7.5).
     without_vote: list[MinutesMember] = field(default_factory=list)
+    host: str = ""  # 主持人: the chair when present, else the first member present
+    recorder: str = ""  # 记录人: the secretary who called the meeting
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -279,6 +289,11 @@ def gather(session: Session, meeting_id: int, *, community_id: int | None = None
         Attendance.meeting_id == meeting.id)).all()}
     seated_ids = {u.id for _s, u in seated_users}
     seated = [_member(u, units, attendance.get(u.id), seat) for seat, u in seated_users]
+    reasons = dict(session.exec(select(Absence.user_id, Absence.reason).where(
+        Absence.meeting_id == meeting.id)).all())
+    for m in seated:
+        if m.id not in attendance:
+            m.reason = reasons.get(m.id, "")
     present = [m for m in seated if m.id in attendance]
     absent = [m for m in seated if m.id not in attendance]
     # Someone seated after the meeting opened who checked in still attended.
@@ -299,7 +314,8 @@ def gather(session: Session, meeting_id: int, *, community_id: int | None = None
         seated_note = _("{s} members were seated when the meeting opened; the roster's history "
                         "names {n} of them.", s=big_s, n=len(seated))
 
-    observers = [MinutesObserver(name=o.name, role=o.role) for o in session.exec(
+    observers = [MinutesObserver(name=o.name, role=o.role, id=o.id or 0, remarks=o.remarks)
+                 for o in session.exec(
         select(Observer).where(Observer.meeting_id == meeting.id).order_by(Observer.id)).all()]
 
     items_rows = session.exec(select(AgendaItem, Proposal)
@@ -338,7 +354,7 @@ def gather(session: Session, meeting_id: int, *, community_id: int | None = None
             principle=proposal.principle, method=item.method, vote_status=item.vote_status,
             outcome=item.outcome, rule=rule, tally=tally,
             votes=(ballots.get(item.id, MinutesVotes()) if voted and item.method == "ballot"
-                   else None)))
+                   else None), note=item.note))
 
     position = {i.id: i.number for i in items}
     resolutions = sorted(
@@ -347,6 +363,12 @@ def gather(session: Session, meeting_id: int, *, community_id: int | None = None
          for r in session.exec(select(Resolution).where(
              Resolution.item_id.in_(list(position) or [-1]))).all()),
         key=lambda r: position[r.item_id])
+    by_item = {r.item_id: r for r in resolutions}
+    for it in items:
+        if it.id in by_item:
+            it.responsible, it.deadline = by_item[it.id].responsible, by_item[it.id].deadline
+    chair = next((m for m in present if m.seat == "chair"), present[0] if present else None)
+    recorder = session.get(User, meeting.created_by_id) if meeting.created_by_id else None
 
     url = f"/api/v1/meetings/{meeting.id}/ballot-log"
     log = MinutesBallotLog(digest=chain.digest(session, meeting.id),
@@ -361,7 +383,8 @@ def gather(session: Session, meeting_id: int, *, community_id: int | None = None
         quorum=MinutesQuorum(seated=big_s, present=big_p, required=q.required, met=q.met,
                              rule=q.rule, sentence=rules.quorum_sentence(big_s, big_p, locale)),
         items=items, resolutions=resolutions, ballot_log=log, seated_note=seated_note,
-        adoption_rule=_adoption_in_force(meeting, community, locale), without_vote=without_vote)
+        adoption_rule=_adoption_in_force(meeting, community, locale), without_vote=without_vote,
+        host=chair.name if chair else "", recorder=recorder.name if recorder else "")
 
 
 def _adoption_in_force(meeting: Meeting, community: Community, locale: str) -> str:
@@ -381,11 +404,162 @@ def export_ballot_log(session: Session, *, community_id: int,
     return "".join(chain.export(session, meeting.id)), chain.digest(session, meeting.id)
 
 
+# --- the wording shared by the page and the .docx ----------------------------------------------
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """一, 二 … 十, 十一 … 九十九: how official documents number their points (一、二、三、)."""
+    if n < 1 or n > 99:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return CHINESE_DIGITS[ones]
+    head = "" if tens == 1 else CHINESE_DIGITS[tens]
+    return head + "十" + (CHINESE_DIGITS[ones] if ones else "")
+
+
+def ordinal(n: int) -> str:
+    """The point's number with its mark: 一、 in Chinese, "1. " in English."""
+    return f"{chinese_number(n)}、" if i18n.get_locale() == "zh_CN" else f"{n}. "
+
+
+def minutes_title(minutes: Minutes) -> str:
+    from meetingroom import labels
+
+    return _("{community} “Joint party committee” {kind} minutes", community=minutes.community,
+             kind=_(labels.MEETING_KINDS.get(minutes.kind, minutes.kind)))
+
+
+def when_text(minutes: Minutes) -> str:
+    """时间: the day and the hours the meeting sat (opened to closed)."""
+    start = minutes.opened_at or minutes.starts_at
+    text = _("{date} {time}", date=_day(start.date()), time=start.strftime("%H:%M"))
+    if minutes.closed_at:
+        text += "—" + minutes.closed_at.strftime("%H:%M")
+    return text
+
+
+def _day(value: date) -> str:
+    if i18n.get_locale() == "zh_CN":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.isoformat()
+
+
+def names_with(people: list[tuple[str, str]]) -> str:
+    """"王建国（出差）、李秀英": a name, and its note in brackets when there is one."""
+    if not people:
+        return _("none")
+    if i18n.get_locale() == "zh_CN":
+        return "、".join(f"{n}（{x}）" if x else n for n, x in people)
+    return ", ".join(f"{n} ({x})" if x else n for n, x in people)
+
+
+def attendance_lines(minutes: Minutes) -> list[tuple[str, str]]:
+    """The head of the minutes: 时间, 地点, 主持人, 记录人, 应到, 实到, 缺席, 列席."""
+    present = [m for m in minutes.present if m not in minutes.without_vote]
+    lines = [
+        (_("Time"), when_text(minutes)),
+        (_("Place"), minutes.location or "—"),
+        (_("Chaired by"), minutes.host or "—"),
+        (_("Minutes taken by"), minutes.recorder or "—"),
+        (_("Expected"), _("{n} members: {names}", n=minutes.seated_count,
+                          names=names_with([(m.name, "") for m in minutes.seated]))),
+        (_("Attended"), _("{n} members: {names}", n=minutes.quorum.present,
+                         names=names_with([(m.name, "") for m in present]))),
+        (_("Absent members"), names_with([(m.name, m.reason) for m in minutes.absent])),
+    ]
+    if minutes.without_vote:
+        lines.append((_("Attended without a vote"),
+                      names_with([(m.name, "") for m in minutes.without_vote])))
+    if minutes.kind == "joint" or minutes.observers:
+        lines.append((_("Observers"), names_with([(o.name, o.role) for o in minutes.observers])))
+    return lines
+
+
+_RULE_ID = re.compile(r"^R\d+(?:\.\d+)*:\s*")
+_FORMULA = re.compile(r"\s*[（(][^（）()]*[≥>=][^（）()]*[）)]")
+_AT_LEAST = re.compile(r"\s*≥\s*(\d+)")
+
+
+def rule_in_words(rule: str) -> str:
+    """The adoption rule as a sentence: no rule id, no formula ("R7.2: … （含半数，2A ≥ P）：需同意
+    ≥ 4 票" → "… ：需同意不少于 4 票")."""
+    text = _FORMULA.sub("", _RULE_ID.sub("", rule.strip()))
+    words = "不少于 \\1" if i18n.get_locale() == "zh_CN" else " at least \\1"
+    return _AT_LEAST.sub(words, text).rstrip("。.")
+
+
+def item_paragraphs(item: MinutesItem) -> list[str]:
+    """A decided point in words: the matter and its principle, how it was voted, the counts,
+    the rule applied, the outcome, and who carries it out by when."""
+    from meetingroom import labels
+
+    principle = _(labels.PRINCIPLES.get(item.principle, item.principle))
+    head = _("{title} ({principle}).", title=item.title, principle=principle)
+    if item.tally is None:
+        return [head + _("Not put to a vote at this meeting.")]
+    t = item.tally
+    method = _(VOTE_METHODS.get(item.method, item.method))
+    text = _("Voted by {method}: {agree} for, {oppose} against, {abstain} abstaining",
+             method=method, agree=t.agree, oppose=t.oppose, abstain=t.abstain)
+    if t.not_voted:
+        text += _(", {n} not voting", n=t.not_voted)
+    if t.eligible is not None:
+        text += _(" ({n} members present)", n=t.eligible)
+    text += _(". ")
+    paragraphs = [head + text + _("Rule applied: {rule}.", rule=rule_in_words(item.rule))]
+    outcome = _("Adopted.") if item.outcome == "adopted" else _("Not adopted.")
+    if item.outcome == "adopted" and item.responsible and item.deadline:
+        outcome += _("Carried out by {who}, to be done by {date}.", who=item.responsible,
+                     date=_day(item.deadline))
+    elif item.outcome == "adopted" and item.responsible:
+        outcome += _("Carried out by {who}.", who=item.responsible)
+    if item.note:
+        outcome += _("Remarks: {note}", note=item.note)
+    paragraphs.append(outcome)
+    return paragraphs
+
+
+def named_votes(item: MinutesItem) -> str:
+    """Who chose what, for an open ballot (记名) only."""
+    if item.votes is None:
+        return ""
+    sep = "；" if i18n.get_locale() == "zh_CN" else "; "
+    return sep.join(f"{_(labels_choice(c))}{_(': ')}{_names(getattr(item.votes, c))}"
+                    for c in ("agree", "oppose", "abstain"))
+
+
+def signature_line(minutes: Minutes) -> str:
+    day = _day((minutes.closed_at or minutes.starts_at).date())
+    return _("Chair (signature): ________    Minutes taker (signature): ________    "
+             "Date: {date}", date=day)
+
+
+def digest_line(minutes: Minutes) -> str:
+    return _("Ballot log digest (SHA-256, {n} entries): {digest}", n=minutes.ballot_log.entries,
+             digest=minutes.ballot_log.digest)
+
+
 # --- .docx -----------------------------------------------------------------------------------
 
-BODY_FONT = "宋体"  # SimSun: on every Chinese Windows and Office; LibreOffice maps it too
-HEADING_FONT = "黑体"  # SimHei, the usual heading face of official documents
+# GB/T 9704 (党政机关公文格式): body in 仿宋 三号 (16 pt) on A4 with 37/35/28/26 mm margins, the
+# title in 小标宋 二号 (22 pt); first-level points in 黑体. 方正小标宋 is not on most
+# machines, so the title uses 黑体 (SimHei), which every Chinese Windows, WPS and LibreOffice
+# install has; 仿宋 (FangSong) likewise.
+MINUTES_FONT = "仿宋"
+TITLE_FONT = "黑体"
+# Shared with the units' documents (cobuilding.py, review_sheets.py), which keep 宋体.
+BODY_FONT = "宋体"
+HEADING_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
+BODY_PT = 16  # 三号
+TITLE_PT = 22  # 二号
+SMALL_PT = 10.5  # 五号, for the footer
+LINE_PT = 28  # fixed line pitch: 22 lines on a page, as the standard asks
+MARGINS_CM = {"top_margin": 3.7, "bottom_margin": 3.5, "left_margin": 2.8,
+              "right_margin": 2.6}
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -405,8 +579,8 @@ def _set_fonts(style, east_asia: str, latin: str = LATIN_FONT) -> None:
 
 def _set_default_fonts(doc) -> None:
     """The template's document defaults name theme fonts (a Latin face for Chinese text on
-    many machines) and English as the East Asian language: name 宋体 and zh-CN there too, so
-    tables and every style inherit them."""
+    many machines) and English as the East Asian language: name the body font and zh-CN
+    there too, so every style inherits them."""
     from docx.oxml.ns import qn
 
     defaults = doc.styles.element.find(qn("w:docDefaults"))
@@ -430,6 +604,7 @@ def _time(value: datetime | None) -> str:
 
 
 def _table(doc, header: list[str], rows: list[list[str]]):
+    """A bordered table with a bold header row (the units' documents use it)."""
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
@@ -447,115 +622,106 @@ def _names(members) -> str:
     return "、".join(m.name for m in members) if members else _("none")
 
 
-def render_docx(minutes: Minutes) -> bytes:
-    """The minutes as a Word document: headings, attendance and per-item tally tables, fonts
-    that show Chinese properly in Word and WPS."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
+def _run(paragraph, text: str, *, font: str | None = None, size: float | None = None,
+         bold: bool = False):
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
 
-    from meetingroom import labels
+    run = paragraph.add_run(text)
+    run.bold = bold
+    if size:
+        run.font.size = Pt(size)
+    if font:
+        run.font.name = LATIN_FONT
+        run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+    return run
+
+
+def render_docx(minutes: Minutes) -> bytes:
+    """The minutes as a community office files them (会议纪要): title, the head (time, place,
+    chair, minutes taker, expected/present/absent, observers), the points decided numbered
+    一、二、三、, what observers said, signature lines and date; the ballot log's digest in the
+    page footer, so it never lands alone on a last page."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.shared import Cm, Pt
 
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2.5))
+    for side, cm in MARGINS_CM.items():
+        setattr(section, side, Cm(cm))
     _set_default_fonts(doc)
     normal = doc.styles["Normal"]
-    _set_fonts(normal, BODY_FONT)
-    normal.font.size = Pt(12)
-    for name in ("Title", "Heading 1", "Heading 2", "Heading 3"):
-        _set_fonts(doc.styles[name], HEADING_FONT)
-    doc.core_properties.title = _("Minutes: {title}", title=minutes.title)
+    _set_fonts(normal, MINUTES_FONT)
+    normal.font.size = Pt(BODY_PT)
+    fmt = normal.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(LINE_PT)
+    fmt.space_before = fmt.space_after = Pt(0)
+    for name in ("Title", "Heading 1", "Heading 2"):
+        style = doc.styles[name]
+        _set_fonts(style, HEADING_FONT)
+        style.font.size = Pt(TITLE_PT if name == "Title" else BODY_PT)
+        style.font.bold = False
+        style.paragraph_format.space_before = Pt(0)
+        style.paragraph_format.space_after = Pt(0)
+    doc.core_properties.title = minutes_title(minutes)
     doc.core_properties.language = "zh-CN" if i18n.get_locale() == "zh_CN" else "en"
 
-    heading = doc.add_heading(_("Minutes of the {kind} of {community}",
-                                kind=_(labels.MEETING_KINDS.get(minutes.kind, minutes.kind)),
-                                community=minutes.community), level=0)
-    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    doc.add_paragraph(minutes.title).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title = doc.add_paragraph(style="Title")
+    _run(title, minutes_title(minutes), font=TITLE_FONT, size=TITLE_PT)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.line_spacing = Pt(TITLE_PT * 1.5)
+    sub = doc.add_paragraph(minutes.title)
+    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
-    facts = [(_("Time"), _time(minutes.starts_at)),
-             (_("Opened"), _time(minutes.opened_at)), (_("Closed"), _time(minutes.closed_at)),
-             (_("Place"), minutes.location or "—"),
-             (_("Kind"), _(labels.MEETING_KINDS.get(minutes.kind, minutes.kind))),
-             (_("Rule"), minutes.kind_rule)]
-    for label, value in facts:
+    for label, value in attendance_lines(minutes):
         p = doc.add_paragraph()
-        p.add_run(f"{label}: ").bold = True
+        _run(p, f"{label}{_(': ')}", font=HEADING_FONT)
         p.add_run(value)
 
-    doc.add_heading(_("Attendance"), level=1)
-    doc.add_paragraph(_("Seated {s}, present {p}, absent {a}.", s=minutes.seated_count,
-                        p=minutes.quorum.present, a=len(minutes.absent)))
-    rows = []
-    present_ids = {m.id for m in minutes.present}
-    seated_ids = {m.id for m in minutes.seated}
-    for m in minutes.seated + [m for m in minutes.present if m.id not in seated_ids]:
-        if m.id in present_ids:
-            state = _("present")
-            if m.left_at:
-                state = _("present, left at {time}", time=m.left_at.strftime("%H:%M"))
-        else:
-            state = _("absent")
-        rows.append([m.name, _(labels.SEATS[m.seat]) if m.seat in labels.SEATS else "",
-                     m.unit or "", state])
-    _table(doc, [_("Name"), _("Seat"), _("Member unit"), _("Attendance")], rows)
-    if minutes.seated_note:
-        doc.add_paragraph(minutes.seated_note)
-    doc.add_paragraph(_("Present: {names}", names=_names(minutes.present)))
-    doc.add_paragraph(_("Absent: {names}", names=_names(minutes.absent)))
-    doc.add_paragraph(minutes.quorum.sentence)
-    if minutes.without_vote:
-        doc.add_paragraph(_("Seated after the meeting opened, attended without a vote: {names}",
-                            names=_names(minutes.without_vote)))
-    doc.add_paragraph(_("Adoption rule in force: {rule}", rule=minutes.adoption_rule))
-    if minutes.observers:
-        doc.add_heading(_("Observers"), level=2)
-        _table(doc, [_("Name"), _("Role")], [[o.name, o.role] for o in minutes.observers])
+    def heading(text: str) -> None:
+        h = doc.add_paragraph(style="Heading 1")
+        _run(h, text, font=HEADING_FONT, size=BODY_PT)
 
-    doc.add_heading(_("Agenda and decisions"), level=1)
+    heading(_("Matters decided"))
     for item in minutes.items:
-        doc.add_heading(_("Item {n}: {title}", n=item.number, title=item.title), level=2)
+        first, *rest = item_paragraphs(item)
         p = doc.add_paragraph()
-        p.add_run(_(labels.PRINCIPLES.get(item.principle, item.principle)))
-        p.add_run(" · " + _(VOTE_METHODS.get(item.method, item.method)))
-        if item.tally is None:
-            doc.add_paragraph(_("Not put to a vote."))
-            continue
-        t = item.tally
-        _table(doc, [_("Agree"), _("Oppose"), _("Abstain"), _("Not voted"), _("Present")],
-               [[t.agree, t.oppose, t.abstain, "—" if t.not_voted is None else t.not_voted,
-                 "—" if t.eligible is None else t.eligible]])
-        p = doc.add_paragraph()
-        p.add_run(_("Outcome") + ": ").bold = True
-        p.add_run(_(labels.OUTCOMES.get(item.outcome, item.outcome)))
-        doc.add_paragraph(item.rule)
+        p.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+        _run(p, ordinal(item.number), font=HEADING_FONT)
+        p.add_run(first)
+        for text in rest:
+            q = doc.add_paragraph(text)
+            q.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
         if item.votes is not None:
-            for choice in ("agree", "oppose", "abstain"):
-                voters = getattr(item.votes, choice)
-                doc.add_paragraph(f"{_(labels.CHOICES[choice])} ({len(voters)}): "
-                                  f"{_names(voters)}")
-        elif item.method == "secret":
-            doc.add_paragraph(_("Secret ballot: only the counts are recorded (R7.6)."))
-        elif item.method == "hands":
-            doc.add_paragraph(_("Show of hands: the counts were entered by the secretary (R7.6)."))
+            q = doc.add_paragraph(_("Named ballot: {votes}", votes=named_votes(item)))
+            q.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
 
-    doc.add_heading(_("Resolutions"), level=1)
-    if minutes.resolutions:
-        _table(doc, [_("Resolution"), _("Responsible"), _("Deadline"), _("Status")],
-               [[r.title, r.responsible or "—", r.deadline.isoformat() if r.deadline else "—",
-                 _(labels.RESOLUTION_STATUSES.get(r.status, r.status))]
-                for r in minutes.resolutions])
-    else:
-        doc.add_paragraph(_("No resolution was adopted."))
+    remarks = [o for o in minutes.observers if o.remarks]
+    if remarks:
+        heading(_("What the observers said"))
+        for o in remarks:
+            p = doc.add_paragraph()
+            p.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+            _run(p, names_with([(o.name, o.role)]) + _(": "), font=HEADING_FONT)
+            p.add_run(o.remarks)
 
-    doc.add_heading(_("Ballot log"), level=1)
-    doc.add_paragraph(f"{_('Digest (SHA-256)')}: {minutes.ballot_log.digest}")
-    doc.add_paragraph(_("Entries: {n}", n=minutes.ballot_log.entries))
-    doc.add_paragraph(minutes.ballot_log.how_to_verify)
+    doc.add_paragraph()
+    sign = doc.add_paragraph(signature_line(minutes))
+    sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+    footer = section.footer.paragraphs[0]
+    _run(footer, digest_line(minutes), size=SMALL_PT)
+    footer.paragraph_format.line_spacing = Pt(SMALL_PT * 1.3)
 
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def labels_choice(choice: str) -> str:
+    from meetingroom import labels
+
+    return labels.CHOICES[choice]

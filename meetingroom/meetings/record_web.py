@@ -59,8 +59,7 @@ def checkin_qr_image(meeting_id: Id, request: Request, session: SessionDep):
 @router.get("/meetings/{meeting_id}/minutes")
 def minutes_page(meeting_id: Id, request: Request, session: SessionDep):
     m = minutes.gather(session, meeting_id, community_id=request.state.community.id)
-    return page(request, "meetings/minutes.html", minutes=m,
-                methods=minutes.VOTE_METHODS)
+    return page(request, "meetings/minutes.html", minutes=m, mt=minutes)
 
 
 @router.get("/meetings/{meeting_id}/minutes.docx")

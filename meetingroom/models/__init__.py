@@ -11,6 +11,7 @@ from meetingroom.models.community import (
 )
 from meetingroom.models.followup import ProgressUpdate, Rating, Resolution
 from meetingroom.models.meeting import (
+    Absence,
     AgendaItem,
     Attendance,
     Ballot,
@@ -47,6 +48,7 @@ from meetingroom.models.user import SEATS, User
 __all__ = [
     "SEATS",
     "AgendaItem",
+    "Absence",
     "AppointmentStep",
     "Attendance",
     "AuditLog",

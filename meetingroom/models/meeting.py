@@ -57,6 +57,9 @@ class AgendaItem(SQLModel, table=True):
     seated_at_open: int | None = None
     outcome: str = Field(default="pending", max_length=10)  # pending | adopted | rejected
     rule_text: str = Field(default="", max_length=300)
+    # The meeting's reason or remark on this item, recorded by the secretary at close or after
+    # (e.g. why it was not adopted); residents following the matter read it.
+    note: str = Field(default="", max_length=500)
     opened_at: datetime | None = optional_time_field()
     closed_at: datetime | None = optional_time_field()
 
@@ -79,6 +82,18 @@ class Observer(SQLModel, table=True):
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     name: str = Field(max_length=50)
     role: str = Field(max_length=50)
+    # What he said (R6.2: observers speak fully), as the secretary noted it for the minutes.
+    remarks: str = Field(default="", max_length=1000)
+
+
+class Absence(SQLModel, table=True):
+    """Why a seated member missed a meeting (缺席原因), when the secretary recorded one."""
+
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    reason: str = Field(max_length=200)
 
 
 class VoteCast(SQLModel, table=True):

@@ -110,3 +110,33 @@ def test_the_notifications_page_counts_and_marks_read(client, session, chain, fa
     assert res.status_code == 200
     html = client.get("/notifications").text
     assert 'class="unread"' not in html and 'class="badge"' not in html
+
+
+def test_a_matter_not_adopted_shows_residents_why(client, session, chain, factory):
+    author = factory.user("何阿姨")
+    proposal = chain.proposal(status="open", title="拆除自行车棚")
+    chain.suggestion(author=author, proposal=proposal, title="车棚太旧")
+    secretary, meeting = _run_meeting(client, chain, factory, [proposal])
+    mid = meeting["id"]
+    for member in chain.members[:7]:
+        client.post(f"/api/v1/meetings/{mid}/attendance", headers=auth(secretary),
+                    json={"user_id": member.id})
+    client.post(f"/api/v1/meetings/{mid}/open", headers=auth(secretary))
+    [item] = client.get(f"/api/v1/meetings/{mid}", headers=auth(secretary)).json()["agenda"]
+    client.post(f"/api/v1/items/{item['id']}/hands", headers=auth(secretary),
+                json={"agree": 2, "oppose": 4, "abstain": 1})
+    client.post(f"/api/v1/meetings/{mid}/close", headers=auth(secretary))
+    login(client, secretary)
+    r = client.post(f"/meetings/{mid}/notes", follow_redirects=False, data={
+        "csrf_token": csrf_of(client, f"/meetings/{mid}/notes"),
+        f"item-{item['id']}": "车棚还能用，先维修，明年再议。"})
+    assert r.status_code == 303
+    client.cookies.clear()
+    login(client, author)
+    html = client.get(f"/matters/{proposal.id}").text
+    assert "未通过的原因：车棚还能用，先维修，明年再议。" in html
+    assert "到会委员 7 人，同意 2 人，反对 4 人，弃权 1 人。" in html
+    assert f'href="/meetings/{mid}/minutes"' in html
+    # Plain words: a rule id or formula only in small print.
+    outside_fine = re.sub(r'<p class="fine">.*?</p>', "", html, flags=re.S)
+    assert "2A" not in outside_fine and "R7." not in outside_fine

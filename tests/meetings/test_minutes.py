@@ -16,12 +16,9 @@ from meetingroom.models import Attendance, Community, Meeting
 from tests.conftest import auth
 from tests.meetings.record_data import (
     ABSENT,
-    HANDS,
-    LEFT_EARLY,
     NAMES,
     OBSERVERS,
     OPEN_VOTES,
-    SECRET,
     build_closed_meeting,
 )
 
@@ -32,50 +29,79 @@ def cm(session, factory):
 
 
 def _section(html: str, anchor: str) -> str:
-    """The HTML of one <section id=…> of the minutes."""
-    start = html.index(f'id="{anchor}"')
-    return html[start:html.index("</section>", start)]
+    """The HTML of one <section id=…> (or the <dl>/<footer> with that id) of the minutes."""
+    at = html.index(f'id="{anchor}"')
+    tag = html[html.rindex("<", 0, at) + 1:at].split()[0]
+    start = html.index(">", at) + 1
+    return html[start:html.index(f"</{tag}>", start)]
 
 
-def test_page_names_who_attended_and_how_each_item_went(client, cm, session):
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()
+
+
+def _note(client, cm, session):
+    """The secretary records an absence reason, an observer's remarks and an item's reason
+    through the notes page (R6.2: observers speak fully)."""
+    from sqlmodel import select
+
+    from meetingroom.models import Observer
+    from tests.conftest import csrf_of, login
+
+    login(client, cm.secretary)
+    observer = session.exec(select(Observer).where(Observer.meeting_id == cm.meeting.id)
+                            .order_by(Observer.id)).first()
+    data = {"csrf_token": csrf_of(client, f"/meetings/{cm.meeting.id}/notes"),
+            f"absent-{cm.members['shop'].id}": "外出培训",
+            f"observer-{observer.id}": "建议加装电梯时注意施工安全，夜间不要施工。",
+            f"item-{cm.items['secret'].id}": "收费标准需先征求业主委员会意见，下次会议再议。"}
+    r = client.post(f"/meetings/{cm.meeting.id}/notes", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    client.cookies.clear()
+
+
+def test_page_reads_like_minutes_a_community_files(client, cm, session):
+    _note(client, cm, session)
     r = client.get(f"/meetings/{cm.meeting.id}/minutes")  # anyone: the public record
     assert r.status_code == 200
     html = r.text
-    assert "幸福社区" in html and "联席会议" in html and cm.meeting.title in html
-    assert "社区党群服务中心二楼" in html and "R6.2" in html
-    attendance = _section(html, "attendance")
-    assert "应到 9 人，实到 7 人，缺席 2 人" in attendance
-    absent = re.search(r"缺席人员：([^<]*)", attendance).group(1)
-    assert absent == "、".join(cm.names(*ABSENT))
-    present = re.search(r"出席人员：([^<]*)", attendance).group(1)
-    assert present == "、".join(cm.names(*cm.present_keys))
-    assert f"{cm.members[LEFT_EARLY].name}</td>" in attendance and "中途离会" in attendance
-    for name, role in OBSERVERS:
-        assert f"<td>{name}</td><td>{role}</td>" in attendance
-    assert rules.quorum_sentence(9, 7, "zh_CN") in attendance
+    assert "<h1>幸福社区“大党委”联席会议纪要</h1>" in html and cm.meeting.title in html
+    head = _text(_section(html, "attendance"))
+    assert "地点：社区党群服务中心二楼" in head
+    assert f"主持人：{cm.members['chair'].name}" in head
+    assert f"记录人：{cm.secretary.name}" in head
+    assert "应到：9 人：" + "、".join(cm.names(*NAMES)) in head
+    assert "实到：7 人：" + "、".join(cm.names(*cm.present_keys)) in head
+    shop, power = cm.names(*ABSENT)
+    assert f"缺席：{shop}（外出培训）、{power}" in head
+    assert "列席人员：" + "、".join(f"{n}（{r}）" for n, r in OBSERVERS) in head
 
-    item = _section(html, f"item-{cm.items['open'].id}")
-    assert "为3号楼加装电梯" in item and "实事共办" in item and "记名投票" in item
-    assert "<td>4</td><td>1</td><td>1</td><td>1</td><td>7</td>" in item
-    assert "通过" in item and cm.items["open"].rule_text in item
-    assert f"同意 (4)</dt>\n        <dd>{'、'.join(cm.names(*OPEN_VOTES['agree']))}</dd>" in item
-    assert f"<dd>{cm.members['police'].name}</dd>" in item
-
-    secret = _section(html, f"item-{cm.items['secret'].id}")
-    assert "<td>2</td><td>4</td><td>1</td><td>0</td><td>7</td>" in secret
-    assert "未通过" in secret and "无记名投票" in secret
+    items = html[html.index('id="items"'):html.index('id="ballot-log"')]
+    assert "<h2>会议议定事项</h2>" in items
+    numbers = re.findall(r'<strong class="num">([^<]+)</strong>', items)
+    assert numbers == ["一、", "二、", "三、", "四、"]
+    first = _text(_section(html, f"item-{cm.items['open'].id}"))
+    assert first.startswith("一、为3号楼加装电梯（实事共办）。会议以记名投票方式表决："
+                            "同意 4 票，反对 1 票，弃权 1 票，未投票 1 人（到会委员 7 人）。"
+                            "表决规则：到会委员半数以上同意方可形成决议：需同意不少于 4 票。")
+    assert "R7." not in first and "2A" not in first  # the rule in words
+    assert "会议通过。由安居物业公司负责落实，2026年12月31日前完成。" in first
+    assert "记名表决情况：同意：" + "、".join(cm.names(*OPEN_VOTES["agree"])) in first
+    secret = _text(_section(html, f"item-{cm.items['secret'].id}"))
+    assert "无记名投票" in secret and "会议未通过。说明：收费标准需先征求业主委员会意见" in secret
     for _seat, name, _unit in NAMES.values():
         assert name not in secret  # R7.6: a secret ballot names nobody
+    hands = _text(_section(html, f"item-{cm.items['hands'].id}"))
+    assert "举手表决" in hands and "同意 5 票，反对 0 票，弃权 1 票" in hands
+    assert "本次会议未付表决" in _text(_section(html, f"item-{cm.items['pending'].id}"))
 
-    hands = _section(html, f"item-{cm.items['hands'].id}")
-    assert "<td>5</td><td>0</td><td>1</td><td>0</td><td>6</td>" in hands and "举手表决" in hands
-    assert "未付表决" in _section(html, f"item-{cm.items['pending'].id}")
-
-    resolutions = _section(html, "resolutions")
-    assert "<td>安居物业公司</td><td>2026-12-31</td>" in resolutions
-    assert "<td>张伟</td><td>2027-01-15</td><td>进行中</td>" in resolutions
-    log = _section(html, "ballot-log")
-    assert chain.digest(client.app_session if False else _session(cm), cm.meeting.id) in log
+    remarks = _text(_section(html, "remarks"))
+    assert f"{OBSERVERS[0][0]}（{OBSERVERS[0][1]}）：建议加装电梯时注意施工安全" in remarks
+    assert "主持人（签字）" in html and "记录人（签字）" in html
+    foot = _text(_section(html, "ballot-log"))
+    assert chain.digest(_session(cm), cm.meeting.id) in foot and "投票记录摘要" in foot
+    # The digest is the last thing in the document: after the signatures.
+    assert html.index("记录人（签字）") < html.index('id="ballot-log"')
 
 
 def _session(cm):
@@ -86,58 +112,93 @@ def _session(cm):
     return Session(get_engine())
 
 
-def test_docx_opens_with_the_right_names_and_numbers(client, cm, session):
+def _east_asia(run_or_style) -> str | None:
+    rpr = run_or_style.element.rPr if hasattr(run_or_style, "element") else None
+    if rpr is None or rpr.rFonts is None:
+        return None
+    return rpr.rFonts.get(qn("w:eastAsia"))
+
+
+def test_docx_is_an_a4_official_document(client, cm, session):
+    _note(client, cm, session)
     r = client.get(f"/meetings/{cm.meeting.id}/minutes.docx")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith(
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    assert "attachment" in r.headers["content-disposition"]
     doc = Document(io.BytesIO(r.content))
 
-    # Chinese text gets a Chinese font in Word: w:eastAsia on the Normal style.
-    rfonts = doc.styles["Normal"].element.rPr.rFonts
-    assert rfonts.get(qn("w:eastAsia")) == "宋体"
-    assert rfonts.get(qn("w:eastAsiaTheme")) is None
+    # A4, the official margins (GB/T 9704: 37/35/28/26 mm), 仿宋 三号 body, 黑体 二号 title.
+    section = doc.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert [round(getattr(section, f"{s}_margin").cm, 1)
+            for s in ("top", "bottom", "left", "right")] == [3.7, 3.5, 2.8, 2.6]
+    normal = doc.styles["Normal"]
+    assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+    assert normal.element.rPr.rFonts.get(qn("w:eastAsiaTheme")) is None
+    assert normal.font.size.pt == 16
+    title = doc.paragraphs[0]
+    assert title.text == "幸福社区“大党委”联席会议纪要"
+    assert title.runs[0].font.size.pt == 22
+    assert title.runs[0].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+    assert title.alignment == 1  # centred
 
     texts = [p.text for p in doc.paragraphs]
-    assert "十二月大党委联席会议" in texts
-    assert any("幸福社区" in t and "联席会议纪要" in t for t in texts)
+    assert doc.tables == []  # prose, not a data sheet
+    assert texts[1] == "十二月大党委联席会议"
+    labels = [t.split("：", 1)[0] for t in texts[2:10]]
+    assert labels == ["时间", "地点", "主持人", "记录人", "应到", "实到", "缺席", "列席人员"]
+    shop = cm.members["shop"].name
+    assert f"缺席：{shop}（外出培训）" in texts[8]
 
-    attendance = doc.tables[0]
-    rows = [[c.text for c in row.cells] for row in attendance.rows]
-    assert rows[0] == ["姓名", "职务", "成员单位", "出席情况"]
-    by_name = {row[0]: row for row in rows[1:]}
-    assert len(by_name) == 9
-    assert by_name["王建国"][1:] == ["书记", "", "出席"]
-    assert by_name["张伟"][1:] == ["兼职委员", "幸福路小学党支部", "出席"]
-    for key in ABSENT:
-        assert by_name[cm.members[key].name][3] == "缺席"
-    assert by_name[cm.members[LEFT_EARLY].name][3].startswith("出席，")
-    observers = [[c.text for c in row.cells] for row in doc.tables[1].rows]
-    assert observers[1:] == [list(o) for o in OBSERVERS]
-
-    tallies = [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables[2:5]]
-    assert tallies[0] == [["同意", "反对", "弃权", "未投票", "到会"], ["4", "1", "1", "1", "7"]]
-    assert tallies[1][1] == [str(SECRET["agree"]), str(SECRET["oppose"]),
-                             str(SECRET["abstain"]), "0", "7"]
-    assert tallies[2][1] == [str(HANDS["agree"]), "0", str(HANDS["abstain"]), "0", "6"]
-    assert f"同意 (4): {'、'.join(cm.names(*OPEN_VOTES['agree']))}" in texts
-    assert f"反对 (1): {cm.members['police'].name}" in texts
-
-    # Between the secret item's heading and the next item: counts, no names.
-    start = next(i for i, t in enumerate(texts) if "调整小区停车收费标准" in t)
-    end = next(i for i, t in enumerate(texts) if "垃圾分类亭选址" in t and i > start)
-    secret_part = "\n".join(texts[start:end])
-    assert "无记名投票" in secret_part and "未通过" in secret_part
+    heading = texts.index("会议议定事项")
+    assert doc.paragraphs[heading].style.name == "Heading 1"
+    points = [t for t in texts[heading:] if re.match(r"^[一二三四五六七八九十]+、", t)]
+    assert [p.split("、", 1)[0] for p in points] == ["一", "二", "三", "四"]
+    assert points[0].startswith("一、为3号楼加装电梯（实事共办）。会议以记名投票方式表决")
+    first = doc.paragraphs[texts.index(points[0])]
+    assert first.runs[0].text == "一、"
+    assert first.runs[0].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+    assert first.paragraph_format.first_line_indent.pt == 32  # two characters
+    assert "会议通过。由安居物业公司负责落实，2026年12月31日前完成。" in texts
+    secret_part = "\n".join(texts[texts.index(points[1]):texts.index(points[2])])
+    assert "无记名投票" in secret_part and "会议未通过。说明：" in secret_part
     for _seat, name, _unit in NAMES.values():
         assert name not in secret_part
 
-    resolutions = [[c.text for c in row.cells] for row in doc.tables[5].rows]
-    assert resolutions[1:] == [["为3号楼加装电梯", "安居物业公司", "2026-12-31", "未开始"],
-                               ["垃圾分类亭选址", "张伟", "2027-01-15", "进行中"]]
-    digest = chain.digest(session, cm.meeting.id)
-    assert any(digest in t for t in texts)
-    assert f"记录条数：{chain.count(session, cm.meeting.id)}" in texts
+    assert "列席人员发言" in texts
+    assert any(t.startswith(f"{OBSERVERS[0][0]}（{OBSERVERS[0][1]}）：建议加装电梯") for t in texts)
+    assert texts[-1].startswith("主持人（签字）") and "记录人（签字）" in texts[-1]
+    # The digest rides in the page footer: never alone on an almost empty last page.
+    footer = section.footer.paragraphs[0].text
+    assert chain.digest(session, cm.meeting.id) in footer
+    assert f"共 {chain.count(session, cm.meeting.id)} 条" in footer
+    assert not any(chain.digest(session, cm.meeting.id) in t for t in texts)
+
+
+def test_chinese_numbers_for_the_points():
+    from meetingroom.meetings.minutes import chinese_number
+
+    assert [chinese_number(n) for n in (1, 2, 9, 10, 11, 19, 20, 21, 99)] == [
+        "一", "二", "九", "十", "十一", "十九", "二十", "二十一", "九十九"]
+
+
+def test_only_the_secretary_records_notes_and_only_for_this_meeting(client, cm, session):
+    from tests.conftest import csrf_of, login
+
+    url = f"/meetings/{cm.meeting.id}/notes"
+    assert client.get(url, follow_redirects=False).status_code == 303  # to the login page
+    login(client, cm.members["chair"])
+    assert client.get(url).status_code == 403
+    client.cookies.clear()
+    login(client, cm.secretary)
+    token = csrf_of(client, url)
+    r = client.post(url, data={"csrf_token": token, "item-999999": "x"})
+    assert r.status_code == 422 and "只能记录本次会议" in r.text
+    r = client.post(url, data={"csrf_token": token,
+                               f"item-{cm.items['open'].id}": "长" * 501})
+    assert r.status_code == 422 and "500" in r.text
+    session.expire_all()
+    assert session.get(type(cm.items["open"]), cm.items["open"].id).note == ""
 
 
 def test_json_minutes_match_the_record(client, cm, session):
@@ -149,7 +210,7 @@ def test_json_minutes_match_the_record(client, cm, session):
     assert m["seated_count"] == 9 and len(m["seated"]) == 9
     assert [p["name"] for p in m["present"]] == cm.names(*cm.present_keys)
     assert [p["name"] for p in m["absent"]] == cm.names(*ABSENT)
-    assert m["observers"] == [{"name": n, "role": r} for n, r in OBSERVERS]
+    assert [(o["name"], o["role"]) for o in m["observers"]] == list(OBSERVERS)
     assert m["quorum"] == {"seated": 9, "present": 7, "required": 6, "met": True,
                            "rule": "R7.1", "sentence": rules.quorum_sentence(9, 7, "zh_CN")}
     items = {i["id"]: i for i in m["items"]}
