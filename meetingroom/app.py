@@ -14,11 +14,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from meetingroom import __version__, i18n
+from meetingroom import __version__, i18n, links
 from meetingroom.auth.ratelimit import TrustedProxyMiddleware
 from meetingroom.auth.sessions import SessionMiddleware
 from meetingroom.errors import DomainError, TooManyRequests
 from meetingroom.live.hub import make_hub
+from meetingroom.private import private_dir
 from meetingroom.settings import Settings, get_settings, set_settings
 
 log = logging.getLogger("meetingroom")
@@ -57,6 +58,20 @@ class LocaleMiddleware:
             await self.app(scope, receive, send)
 
 
+def content_security_policy(scope: Scope) -> str:
+    """Inline scripts are not allowed (every script is a static file), and pages may connect only
+    to the app's own origin: its live sockets (ws/wss of the same host), never another host."""
+    from starlette.datastructures import Headers
+
+    host = links.own_host(Headers(scope=scope).get("host"))
+    connect = "'self'" + (f" wss://{host} ws://{host}" if host else "")
+    if host and get_settings().public_url.startswith("https://"):
+        connect = f"'self' wss://{host}"
+    return ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+            f"script-src 'self'; connect-src {connect}; frame-ancestors 'none'; "
+            "base-uri 'self'; form-action 'self'")
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -76,11 +91,12 @@ class SecurityHeadersMiddleware:
                     b"x-frame-options": b"DENY",
                 }
                 if not scope["path"].startswith(("/docs", "/redoc")):
-                    # Inline scripts are not allowed: every script is a static file.
-                    extra[b"content-security-policy"] = (
-                        b"default-src 'self'; img-src 'self' data: blob:; style-src 'self' "
-                        b"'unsafe-inline'; script-src 'self'; connect-src 'self' ws: wss:; "
-                        b"frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+                    extra[b"content-security-policy"] = content_security_policy(scope).encode()
+                if scope.get("scheme") == "https":
+                    # Served over HTTPS (directly, or behind a trusted proxy that says so):
+                    # browsers keep to HTTPS for a year. No includeSubDomains: the community's
+                    # site is often one name under a larger domain that is not ours to bind.
+                    extra[b"strict-transport-security"] = b"max-age=31536000"
                 for key, value in extra.items():
                     if key not in names:
                         headers.append((key, value))
@@ -202,6 +218,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is not None:
         set_settings(settings)
     settings = get_settings()
+    private_dir(settings.data_dir)  # 0700 (issue 12): the database, key and uploads live in it
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from meetingroom import db
+from meetingroom.private import private_dir, private_file
 from meetingroom.settings import get_settings
 
 app = typer.Typer(help="meetingroom: a community committee's four-step method, in the open.",
@@ -21,6 +22,7 @@ app.add_typer(user_app, name="user")
 
 def _prepare() -> None:
     """Every command that touches the database migrates first, then ensures the community."""
+    private_dir(get_settings().data_dir)  # 0700: the database, key and uploads are in it
     _ = get_settings().key  # generate the secret key into DATA_DIR before any worker needs it
     from meetingroom.community.service import ensure_default_community
 
@@ -137,6 +139,7 @@ def backup(file: Path):
     _prepare()
     source = sqlite3.connect(url.split("///", 1)[1])
     file.parent.mkdir(parents=True, exist_ok=True)
+    private_file(file)  # a copy of the phone numbers and password hashes: 0600 like the original
     target = sqlite3.connect(file)
     with target:
         source.backup(target)  # page-by-page copy that sees one consistent snapshot

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.requests import Request
 
+from meetingroom.private import private_dir, private_file, private_sqlite
 from meetingroom.settings import get_settings
 
 _engines: dict[str, Engine] = {}
@@ -33,7 +34,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite(Path(path))  # 0600, and so its -wal/-shm
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -107,7 +108,9 @@ def startup_lock(url: str | None = None) -> Iterator[None]:
             yield
             return
         lock_path = Path(path + ".startup-lock")
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        if not lock_path.parent.exists():
+            private_dir(lock_path.parent)
+        private_file(lock_path)
         with open(lock_path, "w") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file closes
             yield

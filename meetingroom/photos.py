@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +18,22 @@ from sqlmodel import Session
 
 from meetingroom.errors import Invalid, NotFound, TooLarge
 from meetingroom.models import Photo, Suggestion, User
+from meetingroom.private import private_dir, write_private
 from meetingroom.settings import get_settings
 
 ACCEPTED = {"JPEG", "PNG", "WEBP"}
 MAX_PHOTOS = 3
 MAX_SIDE = 2048  # long side after re-encoding: plenty for a phone screen or a printout
 THUMB_SIDE = 320
-MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding them
+MAX_PIXELS = 40_000_000
+# Refused from the header, before any pixel is decoded (issue 12: one 308 KB 8900×8900 PNG made
+# the server allocate ~1 GB). 40 Mpx holds any phone camera's default photo (12–24 Mpx; 50 Mpx
+# sensors save 12.5 Mpx binned by default) with room to spare.
+MAX_MEGAPIXELS = MAX_PIXELS // 1_000_000
+# At most this many photos are decoded at once per process: each can take up to ~4 bytes × 40 Mpx
+# = 160 MB while decoded, so four workers' threads at once stay under ~1.3 GB.
+MAX_CONCURRENT_DECODES = 2
+_decoding = threading.BoundedSemaphore(MAX_CONCURRENT_DECODES)
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{22}(_t)?\.jpg$")  # what store_photos writes, nothing else
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -64,6 +74,10 @@ def _decode(upload: Upload) -> Image.Image:
         with Image.open(io.BytesIO(upload.data)) as probe:
             if probe.format not in ACCEPTED:
                 raise Invalid("Only JPEG, PNG or WebP photos are accepted.", field="photos")
+            width, height = probe.size  # from the header: nothing is decoded yet
+            if width * height > MAX_PIXELS:
+                raise Invalid("This photo has too many pixels: at most {n} megapixels.",
+                              field="photos", n=MAX_MEGAPIXELS)
             probe.verify()  # structural check without decoding pixels
         image = Image.open(io.BytesIO(upload.data))
         if image.format == "JPEG":
@@ -98,12 +112,13 @@ def prepare_photos(uploads: list[Upload]) -> list[Encoded]:
     is written, so a service can call this before it creates any row."""
     encoded = []
     for upload in check_uploads(uploads):
-        image = _decode(upload)
-        full = _encode(image, MAX_SIDE)
-        width, height = Image.open(io.BytesIO(full)).size
-        encoded.append(Encoded(full=full, thumb=_encode(image, THUMB_SIDE), width=width,
-                               height=height))
-        image.close()
+        with _decoding:  # bounds the memory of decodes running at once in this process
+            image = _decode(upload)
+            full = _encode(image, MAX_SIDE)
+            width, height = Image.open(io.BytesIO(full)).size
+            encoded.append(Encoded(full=full, thumb=_encode(image, THUMB_SIDE), width=width,
+                                   height=height))
+            image.close()
     return encoded
 
 
@@ -112,15 +127,14 @@ def store_photos(session: Session, photos: list[Encoded], *, community_id: int,
                  progress_id: int | None = None, deed_id: int | None = None) -> list[Photo]:
     """Write checked photos to the upload dir and add their rows. If the transaction rolls back,
     the files go too (no orphans)."""
-    folder = get_settings().upload_dir
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(get_settings().upload_dir)
     rows = []
     for position, photo in enumerate(photos):
         name = secrets.token_urlsafe(16)
         full, thumb = folder / f"{name}.jpg", folder / f"{name}_t.jpg"
         _forget_on_rollback(session, full, thumb)
-        full.write_bytes(photo.full)
-        thumb.write_bytes(photo.thumb)
+        write_private(full, photo.full)
+        write_private(thumb, photo.thumb)
         row = Photo(community_id=community_id, uploader_id=uploader_id,
                     suggestion_id=suggestion_id, progress_id=progress_id, deed_id=deed_id,
                     file=full.name,

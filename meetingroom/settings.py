@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     # Comma-separated origins allowed to open sockets and post forms; empty means "the served
     # origin", i.e. the Host the request came to (see security.origin_allowed).
     allowed_origins: str = ""
+    # The address people reach the app at, e.g. "https://yiting.example.org": absolute links (the
+    # check-in QR code, CSV exports) are built from it, never from the request's Host header, and
+    # it is the one origin allowed by default. Empty: the served origin (then such responses are
+    # never cached publicly).
+    public_url: str = ""
     locale: str = "zh_CN"
     timezone: str = "Asia/Shanghai"
     self_registration: bool = True
@@ -48,6 +53,21 @@ class Settings(BaseSettings):
     def _no_placeholder(cls, value: str) -> str:
         if value and (value in {"changethis", "secret", "changeme"} or len(value) < 16):
             raise ValueError("MEETINGROOM_SECRET_KEY must be a real secret of 16+ characters")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _origin_only(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        value = value.strip().rstrip("/")
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path \
+                or parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("MEETINGROOM_PUBLIC_URL must be an origin such as "
+                             "https://yiting.example.org (scheme, host and port only)")
         return value
 
     @field_validator("trusted_proxies")
@@ -88,20 +108,23 @@ class Settings(BaseSettings):
         path = self.data_dir / "secret_key"
         if path.exists():
             return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        from meetingroom.private import private_dir, write_private
+
+        private_dir(self.data_dir)
         key = secrets.token_urlsafe(48)
         # Exclusive create: two workers starting at once must end up with the same key.
         try:
-            with open(path, "x") as fh:
-                fh.write(key)
-            path.chmod(0o600)
+            write_private(path, key.encode())
         except FileExistsError:
             return path.read_text().strip()
         return key
 
     @property
     def origins(self) -> list[str]:
-        return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+        """Origins allowed to post forms and open sockets: the configured list, else the public
+        URL, else (empty) the served origin."""
+        listed = [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+        return listed or ([self.public_url] if self.public_url else [])
 
 
 _settings: Settings | None = None

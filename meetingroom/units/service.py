@@ -52,6 +52,7 @@ from meetingroom.models.units import (
     PROJECT_STATUSES,
     REMINDER_BY,
 )
+from meetingroom.private import private_dir, write_private
 from meetingroom.settings import get_settings
 
 EARLIEST = date(2000, 1, 1)  # no record of the committee's work is older than this
@@ -607,8 +608,7 @@ def hand_in_report(session: Session, *, actor: User, member_id: int, year: Any, 
             raise TooLarge("The attachment may be at most {mb} MB.",
                            mb=MAX_ATTACHMENT // (1024 * 1024))
         kind = attachment_kind(attachment.data)
-        folder = get_settings().upload_dir
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(get_settings().upload_dir)
         path = folder / f"{secrets.token_urlsafe(16)}.{kind}"
         report.attachment, report.attachment_kind = path.name, kind
         name = CONTROL.sub("", Path(attachment.filename or "").name)[:200]
@@ -617,7 +617,7 @@ def hand_in_report(session: Session, *, actor: User, member_id: int, year: Any, 
         raise Conflict("This member's report for {year} is in already.", year=report.year)
     if path is not None:
         photos._forget_on_rollback(session, path)  # same no-orphans rule as photos
-        path.write_bytes(attachment.data)
+        write_private(path, attachment.data)
     _record(session, actor, "unit.report", "unit_report", report.id, member_id=member.id,
             year=report.year)
     return report
