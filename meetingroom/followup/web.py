@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlmodel import Session
 
-from meetingroom import db, i18n, types
+from meetingroom import db, i18n, links, types
 from meetingroom.auth.service import require_secretary
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser
@@ -115,7 +115,7 @@ def resolutions_csv(request: Request):
     Streams from its own read-only session in batches, so the export's size does not matter."""
     filters = _filters(request)
     community_id = request.state.community.id
-    base_url = str(request.base_url)
+    base_url = links.public_origin(request) + "/"
     locale = i18n.get_locale()
 
     def generate() -> Iterator[bytes]:

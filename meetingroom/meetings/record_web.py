@@ -10,6 +10,7 @@ import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from meetingroom import links
 from meetingroom.db import SessionDep
 from meetingroom.i18n import gettext
 from meetingroom.meetings import minutes
@@ -28,11 +29,10 @@ SVG_OPTIONS = {"scale": 10, "border": 4, "dark": "#000000", "light": "#ffffff",
 QR_MAX_AGE = 24 * 3600
 
 
-def checkin_url(request: Request, meeting_id: Id) -> str:
+def checkin_url(request: Request, meeting_id: int) -> str:
     """The absolute URL of the meeting's check-in page, as the person's phone must reach it:
-    from the request's base URL, which uvicorn builds from X-Forwarded-Proto/-Host behind a
-    trusted proxy (`meetingroom serve --proxy-headers`, the default)."""
-    return f"{str(request.base_url).rstrip('/')}/meetings/{meeting_id}/checkin"
+    from MEETINGROOM_PUBLIC_URL, or the served origin when that is not configured."""
+    return links.absolute(request, f"/meetings/{meeting_id}/checkin")
 
 
 def checkin_qr(url: str) -> segno.QRCode:
@@ -50,7 +50,10 @@ def checkin_qr_image(meeting_id: Id, request: Request, session: SessionDep):
     minutes.get_meeting(session, community_id=request.state.community.id, meeting_id=meeting_id)
     svg = checkin_qr_svg(checkin_url(request, meeting_id))
     etag = '"' + hashlib.sha256(svg).hexdigest()[:32] + '"'
-    headers = {"Cache-Control": f"public, max-age={QR_MAX_AGE}", "ETag": etag}
+    # Shared caches may keep it only when the link comes from the configured public URL: built
+    # from the Host header, a forged Host would poison them (issue 12).
+    scope = "public" if links.cacheable_publicly() else "private"
+    headers = {"Cache-Control": f"{scope}, max-age={QR_MAX_AGE}", "ETag": etag}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(svg, media_type="image/svg+xml", headers=headers)
