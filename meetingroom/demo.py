@@ -71,9 +71,10 @@ def load_demo(session: Session) -> list[tuple[str, str, str, str]]:
     from meetingroom.units.demo import load_units_year
 
     load_units_year(session, community.id)
-    from meetingroom.units.review_demo import load_review
+    from meetingroom.units.review_demo import load_notice, load_review
 
     load_review(session, community.id)  # last year's two-way review, held and closed (R5.4)
+    load_notice(session, community.id)  # a candidate's public notice running now (R2.2)
     return logins
 
 

@@ -91,3 +91,47 @@ def _zh(message: str) -> str:
         return i18n.gettext(message)
     finally:
         i18n._locale.reset(token)
+
+
+# R2.2: a candidate whose public notice runs now, with one resident's objection to answer.
+CANDIDATE = ("钱卫东", "13800000017", "安居物业公司党支部")
+STEP_DAYS = (("recommend", 30, "社区党委"), ("select", 20, "社区党员大会"),
+             ("approve", 10, "街道党工委"), ("appoint", 3, "社区党委"), ("notice", 0, "社区居委会"))
+
+
+def load_notice(session: Session, community_id: int) -> bool:
+    """A part-time candidate on public notice, recorded through the services; once."""
+    from datetime import timedelta
+
+    from meetingroom.auth.security import hash_password
+    from meetingroom.community import appointment, notice
+    from meetingroom.demo import PASSWORD
+    from meetingroom.models import MemberUnit
+
+    name, phone, unit_name = CANDIDATE
+    if session.exec(select(User.id).where(User.community_id == community_id,
+                                          User.phone == phone)).first():
+        return False
+    people = {u.phone: u for u in session.exec(select(User).where(
+        User.community_id == community_id)).all()}
+    secretary, resident = people.get("13800000011"), people.get("13800000015")
+    unit = session.exec(select(MemberUnit).where(MemberUnit.community_id == community_id,
+                                                 MemberUnit.name == unit_name)).first()
+    if secretary is None or unit is None:
+        return False
+    candidate = User(community_id=community_id, name=name, phone=phone,
+                     password_hash=hash_password(PASSWORD), is_party_member=True,
+                     unit_id=unit.id)
+    session.add(candidate)
+    session.flush()
+    today = notice.today()
+    for step, days_ago, done_by in STEP_DAYS:
+        appointment.record_appointment_step(session, actor=secretary, user_id=candidate.id,
+                                            step=step, done_on=today - timedelta(days=days_ago),
+                                            done_by=done_by)
+    posted = notice.notice_of(session, candidate.id)
+    if resident is not None and posted is not None:
+        notice.object_to_notice(session, actor=resident, notice_id=posted.id,
+                                text="听说他下个月要调到外区工作，能否确认一下？")
+    session.flush()
+    return True

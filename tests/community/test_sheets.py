@@ -155,7 +155,7 @@ def test_import_pages(client, secretary, session):
                      ["陈三", "139", "", "", "", "否", "", ""]])
     r = client.post("/roster/import", data={"csrf_token": token},
                     files={"file": ("r.xlsx", content)})
-    assert r.status_code == 200 and "13911119999" in r.text and 'class="bad"' in r.text
+    assert r.status_code == 200 and "13911119999" in r.text and "class=\"bad\"" in r.text
     run = re.search(r'action="(/roster/import/[\w-]+)"', r.text).group(1)
     r = client.post(run, data={"csrf_token": token, "mode": "all"})
     assert r.status_code == 409
@@ -183,3 +183,17 @@ def test_units_and_deeds_export(client, secretary, factory, session):
     deeds = _sheet(client.get("/api/v1/deeds.xlsx?year=2026").content)  # public
     assert deeds[1][:3] == ["2026-05-01", "区第二人民医院党总支", "义诊"]
     assert len(_sheet(client.get("/api/v1/deeds.xlsx?year=2025").content)) == 1
+
+
+def test_export_pages_follow_the_same_rules(client, secretary, factory):
+    factory.unit("幸福路派出所党支部")
+    assert client.get("/deeds/export.xlsx").status_code == 200  # public
+    login(client, factory.user("居民"))
+    assert client.get("/units/export.xlsx").status_code == 403  # contacts: R5.6
+    assert client.get("/roster/export.xlsx").status_code == 403
+    login(client, secretary)
+    roster = client.get("/roster").text
+    assert 'href="/units/export.xlsx"' in roster and 'href="/roster/export.xlsx"' in roster
+    rows = _sheet(client.get("/units/export.xlsx").content)
+    assert rows[1][0] == "幸福路派出所党支部"
+    assert _sheet(client.get("/roster/export.xlsx").content)[0][0] == "姓名"

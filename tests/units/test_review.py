@@ -339,3 +339,38 @@ def test_live_board_refuses_strangers_and_foreign_origins(client, secretary, mem
     with pytest.raises(WebSocketDisconnect), client.websocket_connect(
             f"/reviews/{review['id']}/live.html", headers={"origin": "http://evil.example"}) as ws:
         ws.receive_text()
+
+
+def test_live_board_of_a_secret_review_shows_counts_then_scores_at_the_close(client, secretary,
+                                                                           members):
+    review = _setup(client, secretary)
+    units, _committee = _subjects(client, secretary, review)
+    _open(client, secretary, review)
+    login(client, secretary)
+    sid = units[0]["subject_id"]
+
+    def next_frame(ws) -> str:
+        text = ws.receive_text()
+        while "heartbeat" in text:
+            text = ws.receive_text()
+        return text
+
+    with client.websocket_connect(f"/reviews/{review['id']}/live.html",
+                                  headers={"origin": "http://testserver"}) as ws:
+        assert 'data-sheets="0"' in next_frame(ws)
+        assert _score(client, members[0], review, sid, 64).status_code == 201
+        frame = next_frame(ws)
+        # The count moves; no score can be read off the screen while scoring is open.
+        assert 'data-sheets="1"' in frame and "data-score" not in frame and "64" not in frame
+        client.post(f"{API}/{review['id']}/close", headers=auth(secretary))
+        assert 'data-score="64.0"' in next_frame(ws)
+
+
+def test_the_review_api_is_in_the_openapi_document(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/reviews", "/api/v1/reviews/{review_id}/scores",
+                 "/api/v1/reviews/{review_id}/results", "/api/v1/notices",
+                 "/api/v1/roster/import", "/api/v1/roster.xlsx"):
+        assert path in paths, path
+    score = paths["/api/v1/reviews/{review_id}/scores"]["post"]
+    assert "409" in score["summary"] or "once" in score["summary"]
