@@ -132,3 +132,26 @@ def test_contacts_api(client, cast, session):
     assert client.get(url, headers=auth(cast.secretary)).json()["total"] == 2
     assert client.post("/api/v1/units/9999/contacts", headers=auth(cast.secretary),
                        json=body).status_code == 404
+
+
+def test_the_r5_api_is_documented_in_openapi(client):
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for path, method in (("/api/v1/units", "get"), ("/api/v1/units/{unit_id}/contacts", "post"),
+                         ("/api/v1/needs", "post"), ("/api/v1/needs/{need_id}/answer", "post"),
+                         ("/api/v1/units/{unit_id}/resources", "post"),
+                         ("/api/v1/projects", "post"), ("/api/v1/projects/{project_id}", "patch"),
+                         ("/api/v1/projects/{project_id}/units", "post"),
+                         ("/api/v1/deeds", "get"), ("/api/v1/deeds/{deed_id}/thanks", "post"),
+                         ("/api/v1/units/{unit_id}/deeds", "post"),
+                         ("/api/v1/units/{unit_id}/reports", "post"), ("/api/v1/reports", "get"),
+                         ("/api/v1/units/{unit_id}/reminders", "post"),
+                         ("/api/v1/units/board", "get"),
+                         ("/api/v1/units/{unit_id}/cobuilding-report", "get")):
+        assert method in paths.get(path, {}), (path, method)
+        assert paths[path][method]["summary"]
+    deed_body = paths["/api/v1/units/{unit_id}/deeds"]["post"]["requestBody"]["content"]
+    assert set(deed_body) == {"application/json", "multipart/form-data"}
+    assert "photos" in deed_body["multipart/form-data"]["schema"]["properties"]
+    unit = spec["components"]["schemas"]["UnitOut"]["properties"]
+    assert "R5.6" in unit["contact_phone"]["description"]
