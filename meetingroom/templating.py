@@ -78,7 +78,10 @@ SHEETS: list[tuple[str, tuple[str, ...]]] = [
     ("community/person", ("record", "staff")),
     ("community/", ("staff",)),
     ("units/review_", ("meetings", "staff", "record")),
-    ("units/", ("meetings", "staff")),
+    # Member units: the public pages (list, a unit's deeds, the year's deeds) are residents'
+    # pages and need app.css only; the board, consoles, lists and reports are staff pages.
+    ("units/list", ()), ("units/unit", ()), ("units/deeds", ()), ("units/_", ()),
+    ("units/", ("staff",)),
     ("followup/dashboard", ("staff",)),
     ("proposals/", ("staff",)),
 ]
