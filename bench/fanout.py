@@ -32,7 +32,7 @@ options, added in ``add_target_arguments``) and calls, in this order:
     master + workers).
 ``connect_url(i) -> str``
     The ``ws://`` URL viewer ``i`` (0..N-1) connects to, e.g.
-    ``ws://127.0.0.1:PORT/api/v1/meetings/ID/live?token=...``.
+    ``ws://127.0.0.1:PORT/api/v1/meetings/ID/live?ticket=...``.
 ``connect_headers() -> dict | None``
     Extra handshake headers for every viewer (e.g. ``Cookie``). Leave out
     ``Origin``: per the contract a socket without it is a non-browser client.
@@ -278,8 +278,9 @@ class AppTarget(Target):
     ``--postgres``/``--redis`` with ``--workers N``), and ``live_meeting.LiveMeeting`` opens a
     meeting with ``--messages`` seated, present members and opens the vote on its item. Viewers
     connect without a token (the public feed) or, with ``--viewer-token``, as a member
-    (``?token=``). Trigger ``i`` is member ``i`` POSTing a ballot; the message it causes is the
-    ``tally`` event whose ``seq`` is the seq before the run + 1 + i (one event per ballot)."""
+    (``?ticket=``, one per socket). Trigger ``i`` is member ``i`` POSTing a ballot; the message
+    it causes is the ``tally`` event whose ``seq`` is the seq before the run + 1 + i (one event
+    per ballot)."""
 
     name = "app"
     marker_field = "seq"
@@ -360,7 +361,7 @@ def add_target_arguments(p: argparse.ArgumentParser) -> None:
                    help="app: run on a fresh PostgreSQL database made through this URL")
     p.add_argument("--redis", metavar="URL", help="app: MEETINGROOM_BROADCAST_URL")
     p.add_argument("--viewer-token", action="store_true",
-                   help="app: viewers connect as members (?token=) instead of anonymously")
+                   help="app: viewers connect as members (?ticket=) instead of anonymously")
     p.add_argument("--baseline", choices=["bare"],
                    help="also run this target for every N, right before, and print ratios")
 

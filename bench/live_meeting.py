@@ -5,9 +5,10 @@
     meeting.id, meeting.item_id, meeting.member_headers[i], meeting.live_url(), meeting.seq()
 
 Set-up cost is kept out of the way of the measurement: the members (and their check-ins) are
-inserted directly with SQL, one password hash shared by all, and their bearer tokens are signed in
-this process with the server's secret key (no Argon2 login per member). The proposal, the meeting,
-opening it and opening the vote go through the API as the demo secretary and a member would.
+inserted directly with SQL, one password hash shared by all, and their bearer tokens are issued
+in this process with the server's secret key and database (no Argon2 login per member). The
+proposal, the meeting, opening it and opening the vote go through the API as the demo secretary
+and a member would.
 
 On PostgreSQL the meeting ids of the fresh database start at a random large number: Redis pub/sub
 channels (`meetingroom:meeting:{id}`) are shared by every run on the same Redis.
@@ -89,7 +90,7 @@ class LiveMeeting:
         from meetingroom.settings import Settings, set_settings
 
         set_settings(Settings(secret_key=self.server.env["MEETINGROOM_SECRET_KEY"],
-                              data_dir=self.server.dir / "data"))
+                              data_dir=self.server.dir / "data", database_url=self.db_url()))
         try:
             return [make_token(uid) for uid in self.member_ids]
         finally:
@@ -99,8 +100,14 @@ class LiveMeeting:
         return self.server.url.replace("http://", "ws://")
 
     def live_url(self, token: str | None = None) -> str:
+        """The live feed; with a member's bearer token, through a single-use socket ticket
+        (a reusable token never goes into a URL, issue 12)."""
         url = f"{self.ws_base()}/api/v1/meetings/{self.id}/live"
-        return f"{url}?token={token}" if token else url
+        if not token:
+            return url
+        r = httpx.post(f"{self.server.url}/api/v1/auth/ticket", timeout=30,
+                       headers={"Authorization": f"Bearer {token}"})
+        return f"{url}?ticket={_ok(r)['ticket']}"
 
     def seq(self) -> int:
         """The meeting's seq now, from a probe socket's snapshot."""

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
+from meetingroom.auth import credentials
 from meetingroom.auth.security import csrf_matches, new_csrf_token, origin_allowed, read_token
 from meetingroom.db import SessionDep
 from meetingroom.errors import Forbidden, NotAuthenticated
@@ -26,23 +27,40 @@ def csrf_token(request: Request) -> str:
     return session["csrf"]
 
 
-def bearer_user_id(request: Request) -> int | None:
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return read_token(auth[7:].strip())
-    return None
+def bearer_header(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer …` header; None when there is no such header."""
+    header = request.headers.get("authorization")
+    if header is None or header[:6].lower() != "bearer":
+        return None
+    return header[6:].strip()
 
 
 def load_user(session: Session, request: Request) -> User | None:
-    """The bearer token's user, else the session cookie's; cached on the request."""
+    """The bearer token's user, else the session cookie's; one indexed lookup, cached on the
+    request. A bearer header that is not a live token is 401 — never the cookie instead (the
+    cookie would then act without its CSRF check)."""
     if "user" in request.state._state:
         return request.state.user
-    uid = bearer_user_id(request)
-    if uid is None:
-        uid = (request.scope.get("session") or {}).get("uid")
-    user = session.get(User, uid) if isinstance(uid, int) else None
-    if user is not None and not user.is_active:
-        user = None
+    found = None
+    token = bearer_header(request)
+    if token is not None:
+        found = credentials.resolve(session, read_token(token), "token")
+        if found is None:
+            raise NotAuthenticated("The access token is not valid (expired or signed out). "
+                                   "Log in again.")
+    else:
+        cookie = request.scope.get("session")
+        sid = (cookie or {}).get("sid")
+        if isinstance(sid, str):
+            found = credentials.resolve(session, sid, "session")
+            if found is None and cookie is not None:
+                cookie.clear()  # signed out elsewhere: drop the stale cookie
+    user = None
+    request.state.auth_session_id = None
+    if found is not None:
+        row, user = found
+        request.state.auth_session_id = row.id
+        credentials.touch(session, row)
     request.state.user = user
     return user
 
@@ -76,10 +94,14 @@ async def check_unsafe_request(request: Request) -> None:
     if not origin_allowed(request.headers.get("origin"), request.headers.get("host"),
                           request.url.scheme):
         raise Forbidden("This request came from another site and was refused.")
-    if request.headers.get("authorization", "").lower().startswith("bearer "):
+    token = bearer_header(request)
+    if token is not None:
+        if read_token(token) is None:  # never fall back to the cookie (load_user checks the rest)
+            raise NotAuthenticated("The access token is not valid (expired or signed out). "
+                                   "Log in again.")
         return
     session = request.scope.get("session") or {}
-    if request.url.path.startswith("/api/") and "uid" not in session:
+    if request.url.path.startswith("/api/") and "sid" not in session:
         # An API call that the cookie does not authenticate acts as nobody: forging it gains
         # nothing (the token endpoint sets no cookie), so API clients need no CSRF token.
         return

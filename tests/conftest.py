@@ -231,8 +231,18 @@ def factory(session, community) -> Factory:
 
 
 def auth(user: User) -> dict[str, str]:
-    """Bearer header for API calls as `user`."""
+    """Bearer header for API calls as `user` (a new server-side token each call)."""
     return {"Authorization": f"Bearer {make_token(user.id)}"}
+
+
+def ticket(user: User) -> str:
+    """A single-use live-socket ticket for `user` (`?ticket=`), as POST /auth/ticket gives."""
+    import contextlib
+
+    from meetingroom.auth import credentials
+
+    with contextlib.contextmanager(db.session_scope)() as s:
+        return credentials.issue_ticket(s, user_id=user.id)
 
 
 def login(client: TestClient, user: User) -> str:

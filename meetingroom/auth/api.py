@@ -5,9 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from meetingroom.auth import service
+from meetingroom.auth import credentials, service
 from meetingroom.auth.schemas import (
+    DeviceOut,
     RegisterRequest,
+    ResetCodeOut,
+    ResetRequest,
+    TicketOut,
     TokenOut,
     TokenRequest,
     UserCreate,
@@ -15,7 +19,7 @@ from meetingroom.auth.schemas import (
     UserPage,
     UserPatch,
 )
-from meetingroom.auth.security import limiter, make_token
+from meetingroom.auth.security import limiter, sign_token
 from meetingroom.auth.web import client_ip
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentCommunity, CurrentUser
@@ -29,7 +33,9 @@ router = APIRouter(tags=["accounts"])
 def token(body: TokenRequest, request: Request, session: SessionDep, community: CurrentCommunity):
     user = service.authenticate(session, community_id=community.id, phone=body.phone,
                                 password=body.password, address=client_ip(request))
-    return TokenOut(access_token=make_token(user.id), user=UserOut.of(user))
+    _, key = credentials.issue(session, user_id=user.id, kind="token",
+                               user_agent=request.headers.get("user-agent", ""))
+    return TokenOut(access_token=sign_token(key), user=UserOut.of(user))
 
 
 @router.post("/auth/register", response_model=UserOut, status_code=201,
@@ -87,4 +93,63 @@ class PasswordChange(BaseModel):
 def change_password(body: PasswordChange, request: Request, user: CurrentUser,
                     session: SessionDep):
     service.change_password(session, actor=user, current=body.current, new=body.new,
-                            address=client_ip(request))
+                            address=client_ip(request),
+                            keep_session_id=request.state.auth_session_id)
+
+
+@router.post("/auth/logout", status_code=204,
+             summary="Revoke the token (or cookie session) this request uses")
+def logout(request: Request, user: CurrentUser, session: SessionDep):
+    current = request.state.auth_session_id
+    if current is not None:
+        credentials.revoke(session, user_id=user.id, session_id=current)
+
+
+@router.post("/auth/ticket", response_model=TicketOut,
+             summary="A single-use ticket for one live socket (`?ticket=`), valid 60 s")
+def ticket(user: CurrentUser, session: SessionDep):
+    key = credentials.issue_ticket(session, user_id=user.id)
+    return TicketOut(ticket=key, expires_in=int(credentials.TICKET_MAX_AGE.total_seconds()))
+
+
+@router.get("/me/sessions", response_model=list[DeviceOut],
+            summary="My signed-in devices and tokens")
+def my_sessions(request: Request, user: CurrentUser, session: SessionDep):
+    rows = credentials.devices(session, user_id=user.id,
+                               current_id=request.state.auth_session_id)
+    return [DeviceOut.of(d) for d in rows]
+
+
+@router.delete("/me/sessions/{session_id}", status_code=204,
+               summary="Sign out one of my devices or tokens")
+def sign_out_device(session_id: Id, user: CurrentUser, session: SessionDep):
+    service.sign_out_device(session, actor=user, device_id=session_id)
+
+
+@router.post("/me/sessions/sign-out-others", status_code=204,
+             summary="Sign out every device and token but this one")
+def sign_out_others(request: Request, user: CurrentUser, session: SessionDep):
+    service.sign_out_others(session, actor=user, current_id=request.state.auth_session_id)
+
+
+@router.delete("/users/{user_id}/sessions", status_code=204,
+               summary="Sign a person out on every device (secretary; a lost phone)")
+def sign_out_everywhere(user_id: Id, user: CurrentUser, session: SessionDep):
+    service.sign_out_everywhere(session, actor=user, user_id=user_id)
+
+
+@router.post("/users/{user_id}/reset-code", response_model=ResetCodeOut, status_code=201,
+             summary="Issue a one-time password-reset code, valid 24 h (secretary, at the desk)")
+def reset_code(user_id: Id, request: Request, user: CurrentUser, session: SessionDep):
+    from meetingroom.auth.web import reset_link
+
+    reset, code = service.issue_reset_code(session, actor=user, user_id=user_id)
+    return ResetCodeOut(code=code, url=reset_link(request, code), expires_at=reset.expires_at)
+
+
+@router.post("/auth/reset", status_code=204,
+             summary="Set a new password with a reset code; signs out every device")
+def reset_password(body: ResetRequest, request: Request, session: SessionDep,
+                   community: CurrentCommunity):
+    service.reset_password(session, community_id=community.id, phone=body.phone,
+                           code=body.code, new=body.new, address=client_ip(request))

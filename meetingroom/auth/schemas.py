@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from meetingroom.auth.credentials import Device
 from meetingroom.models import User
 from meetingroom.types import Id, Line, Secret
 
@@ -66,3 +68,37 @@ class TokenOut(BaseModel):
 class UserPage(BaseModel):
     items: list[UserOut]
     total: int
+
+
+class TicketOut(BaseModel):
+    ticket: str = Field(description="for `?ticket=` on one live socket; works once")
+    expires_in: int = Field(description="seconds")
+
+
+class DeviceOut(BaseModel):
+    id: int
+    kind: Literal["session", "token"]
+    label: str = Field(description="system and browser, from the user agent")
+    user_agent: str
+    created_at: datetime
+    last_seen_at: datetime = Field(description="updated at most every 5 minutes")
+    current: bool = Field(description="the session or token of this request")
+
+    @classmethod
+    def of(cls, device: Device) -> DeviceOut:
+        return cls(id=device.id, kind=device.kind,  # type: ignore[arg-type]
+                   label=device.label, user_agent=device.user_agent,
+                   created_at=device.created_at, last_seen_at=device.last_seen_at,
+                   current=device.current)
+
+
+class ResetCodeOut(BaseModel):
+    code: str = Field(description="one-time code, e.g. ABCD-EF23; valid until expires_at")
+    url: str = Field(description="the reset page with the code in its fragment (for a QR code)")
+    expires_at: datetime
+
+
+class ResetRequest(BaseModel):
+    phone: Line = Field(max_length=20)
+    code: Line = Field(max_length=20)
+    new: Secret = Field(max_length=200)

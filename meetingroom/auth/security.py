@@ -17,8 +17,7 @@ _hasher = PasswordHasher()
 # login attempt cannot tell whether an account exists.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
 
-TOKEN_MAX_AGE = 30 * 24 * 3600
-
+TOKEN_MAX_AGE = 30 * 24 * 3600  # the signature's own limit; credentials.TOKEN_MAX_AGE agrees
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
@@ -35,18 +34,33 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(get_settings().key, salt=salt)
 
 
-def make_token(user_id: int) -> str:
-    """A bearer token for the API (and `?token=` on the live socket)."""
-    return _serializer("api-token").dumps({"uid": user_id})
+def sign_token(key: str) -> str:
+    """The bearer token for an API credential's key (credentials.issue(kind="token"))."""
+    return _serializer("api-token").dumps({"k": key})
 
 
-def read_token(token: str) -> int | None:
+def read_token(token: str) -> str | None:
+    """The credential key a bearer token carries, if its signature holds; the table decides
+    whether it is still valid (credentials.resolve)."""
     try:
         data = _serializer("api-token").loads(token, max_age=TOKEN_MAX_AGE)
     except (BadSignature, SignatureExpired):
         return None
-    uid = data.get("uid") if isinstance(data, dict) else None
-    return uid if isinstance(uid, int) else None
+    key = data.get("k") if isinstance(data, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def make_token(user_id: int, user_agent: str = "") -> str:
+    """A bearer token for `user_id` in a transaction of its own: for tests, benchmarks and the
+    command line, never inside a request (a request uses credentials.issue with its session)."""
+    import contextlib
+
+    from meetingroom import db
+    from meetingroom.auth import credentials
+
+    with contextlib.contextmanager(db.session_scope)() as session:
+        _, key = credentials.issue(session, user_id=user_id, kind="token", user_agent=user_agent)
+    return sign_token(key)
 
 
 def new_csrf_token() -> str:

@@ -31,7 +31,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketState
 
 from meetingroom import db, i18n
-from meetingroom.auth.security import origin_allowed, read_token
+from meetingroom.auth.credentials import socket_user_id
+from meetingroom.auth.security import origin_allowed
+from meetingroom.errors import NotAuthenticated
 from meetingroom.live.hub import RESYNC_TYPE, dumps
 from meetingroom.settings import LOCALES
 from meetingroom.types import Id
@@ -397,13 +399,10 @@ class Admission:
     votes: dict[int, str | None]
 
 
-def _user_id(ws: WebSocket) -> int | None:
-    """Like any request: `?token=` (non-browser clients), else the session cookie."""
-    token = ws.query_params.get("token")
-    if token:
-        return read_token(token)
-    uid = (ws.scope.get("session") or {}).get("uid")
-    return uid if isinstance(uid, int) else None
+async def _user_id(ws: WebSocket) -> int | None:
+    """Who opens the socket: a single-use `?ticket=`, a bearer header or the session cookie
+    (auth.credentials.socket_user_id); raises NotAuthenticated for an invalid credential."""
+    return await run_in_threadpool(socket_user_id, ws)
 
 
 def _admit(meeting_id: Id, uid: int | None, view: str | None) -> Admission | int:
@@ -445,7 +444,12 @@ async def _serve(ws: WebSocket, meeting_id: Id, view: str | None) -> None:
         if view not in VIEWS:
             await _refuse(ws, CLOSE_NOT_ALLOWED)
             return
-    admitted = await run_in_threadpool(_admit, meeting_id, _user_id(ws), view)
+    try:
+        uid = await _user_id(ws)
+    except NotAuthenticated:
+        await _refuse(ws, CLOSE_NOT_ALLOWED)
+        return
+    admitted = await run_in_threadpool(_admit, meeting_id, uid, view)
     if isinstance(admitted, int):
         await _refuse(ws, admitted)
         return

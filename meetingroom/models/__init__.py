@@ -1,5 +1,6 @@
 """Every table, imported here so SQLModel.metadata (and Alembic) sees all of them."""
 
+from meetingroom.models.auth import AUTH_KINDS, AuthSession, PasswordReset
 from meetingroom.models.base import utcnow
 from meetingroom.models.community import (
     AppointmentStep,
@@ -46,6 +47,9 @@ from meetingroom.models.units import (
 from meetingroom.models.user import SEATS, User
 
 __all__ = [
+    "AUTH_KINDS",
+    "AuthSession",
+    "PasswordReset",
     "SEATS",
     "AgendaItem",
     "Absence",

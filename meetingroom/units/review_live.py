@@ -22,6 +22,7 @@ from starlette.websockets import WebSocketState
 
 from meetingroom import db, i18n
 from meetingroom.auth.security import origin_allowed
+from meetingroom.errors import NotAuthenticated
 from meetingroom.meetings.live import (
     CLOSE_NOT_ALLOWED,
     CLOSE_NOT_FOUND,
@@ -162,7 +163,12 @@ async def live_board(ws: WebSocket, review_id: Id):
     if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), ws.url.scheme):
         await ws.close(code=CLOSE_NOT_ALLOWED)
         return
-    admitted = await run_in_threadpool(_admit, review_id, _user_id(ws))
+    try:
+        uid = await _user_id(ws)
+    except NotAuthenticated:
+        await ws.close(code=CLOSE_NOT_ALLOWED)
+        return
+    admitted = await run_in_threadpool(_admit, review_id, uid)
     if admitted is not True:
         await ws.close(code=admitted)
         return

@@ -14,7 +14,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from meetingroom.app import create_app
 from meetingroom.meetings import live, screens
-from tests.conftest import auth
+from tests.conftest import auth, ticket
 
 
 def recv(ws, timeout: float = 5.0) -> dict:
@@ -127,10 +127,8 @@ def test_the_socket_never_changes_anything(client, opened, committee):
     assert opened.get()["seq"] == snap["seq"]
 
 
-def test_a_token_identifies_the_viewer(client, opened, committee):
-    from meetingroom.auth.security import make_token
-
-    url = f"/meetings/{opened.id}/live.html?view=vote&token={make_token(committee[0].id)}"
+def test_a_ticket_identifies_the_viewer(client, opened, committee):
+    url = f"/meetings/{opened.id}/live.html?view=vote&ticket={ticket(committee[0])}"
     with client.websocket_connect(url) as ws:
         assert 'id="v-ballot"' in recv(ws)["text"]
     # The phone page needs someone logged in.
@@ -252,13 +250,11 @@ def test_each_fragment_is_rendered_once_per_event_not_per_socket(client, opened,
 
 
 def test_the_console_is_for_the_secretary(client, opened, secretary, committee):
-    from meetingroom.auth.security import make_token
-
     assert refusal(html(client, opened.id, "console")) == 1008
     assert refusal(client.websocket_connect(f"/meetings/{opened.id}/live.html?view=console"
-                                            f"&token={make_token(committee[0].id)}")) == 1008
-    with client.websocket_connect(f"/meetings/{opened.id}/live.html?view=console&token="
-                                  f"{make_token(secretary.id)}") as ws:
+                                            f"&ticket={ticket(committee[0])}")) == 1008
+    with client.websocket_connect(f"/meetings/{opened.id}/live.html?view=console&ticket="
+                                  f"{ticket(secretary)}") as ws:
         text = recv(ws)["text"]
         assert 'id="c-agenda"' in text and "开启表决" in text
         opened.open_vote(0)
@@ -271,10 +267,8 @@ def test_the_console_is_for_the_secretary(client, opened, secretary, committee):
 
 
 def test_the_phone_page_changes_by_itself(client, opened, committee):
-    from meetingroom.auth.security import make_token
-
     member = committee[0]
-    url = f"/meetings/{opened.id}/live.html?view=vote&token={make_token(member.id)}"
+    url = f"/meetings/{opened.id}/live.html?view=vote&ticket={ticket(member)}"
     with client.websocket_connect(url) as ws:
         first = recv(ws)["text"]
         assert "等待秘书开启表决" in first and 'id="v-ballot"' in first
