@@ -13,6 +13,7 @@ from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser, load_user
 from meetingroom.errors import DomainError, TooManyRequests
 from meetingroom.i18n import gettext
+from meetingroom.links import absolute
 from meetingroom.models import User
 from meetingroom.pages import safe_next
 from meetingroom.settings import get_settings
@@ -161,9 +162,9 @@ def roster_sign_out(user_id: Id, request: Request, session: SessionDep, user: Cu
 
 def reset_link(request: Request, code: str) -> str:
     """The reset page with the code in the fragment: browsers never send a fragment, so the
-    code stays out of every access log; a small script copies it into the form."""
-    base = str(request.base_url).rstrip("/")
-    return f"{base}/reset#{code}"
+    code stays out of every access log; a small script copies it into the form. The origin is
+    MEETINGROOM_PUBLIC_URL when set (links.absolute), never a forged Host."""
+    return absolute(request, f"/reset#{code}")
 
 
 def qr_svg(url: str) -> str:

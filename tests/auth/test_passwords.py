@@ -186,3 +186,12 @@ def test_the_reset_pages_at_the_desk_and_on_the_phone(app, client, factory):
                                    "new": "fresh-lake-2027"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
     assert "忘记密码" in phone.get("/login").text
+
+
+def test_the_reset_link_uses_the_public_url_not_the_host_header(client, factory, settings):
+    settings.public_url = "https://yiyi.example.org"
+    secretary, person = factory.secretary(), factory.user()
+    r = client.post(f"/api/v1/users/{person.id}/reset-code", headers={
+        **auth(secretary), "Host": "evil.example.com"})
+    assert r.status_code == 201
+    assert r.json()["url"] == f"https://yiyi.example.org/reset#{r.json()['code']}"
