@@ -109,3 +109,26 @@ def test_last_years_review_in_the_demo_prints_its_sheets(live_server, new_page):
     login(phone, url, DEMO["member"])
     phone.goto(sec.url.replace(url, url))
     assert no_horizontal_scroll(phone)
+
+
+def test_a_resident_objects_to_the_public_notice_from_a_360px_phone(live_server, new_page):
+    url = live_server.url
+    phone = new_page(SMALL_PHONE)
+    login(phone, url, DEMO["resident"])
+    phone.goto(f"{url}/notices")
+    phone.click("a:has-text('钱卫东')")
+    expect(phone.locator("article.doc")).to_contain_text("安居物业公司党支部")
+    phone.fill("#f-text", "希望公示期内公开他的履职承诺。")
+    phone.click("form[action$='/objections'] button[type=submit]")
+    expect(phone.locator("#objections")).to_contain_text("等待会议秘书答复")
+    assert no_horizontal_scroll(phone)
+    screenshot(phone, "notice-phone")
+    # The secretary sees both objections and answers one.
+    sec = new_page(LAPTOP)
+    login(sec, url, DEMO["secretary"])
+    sec.goto(phone.url)
+    expect(sec.locator(".objection")).to_have_count(2)
+    first = sec.locator(".objection form").first
+    first.locator("textarea").fill("已核实，他不会调离。")
+    first.locator("button[type=submit]").click()
+    expect(sec.locator(".objection").first).to_contain_text("异议不成立")

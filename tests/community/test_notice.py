@@ -193,3 +193,20 @@ def test_full_time_members_have_a_post_r1_3(client, secretary, factory):
     assert r.status_code == 303
     assert [w for w in _warnings(client) if w["rule"] == "R1.3"]
     assert csrf_of(client, "/roster")
+
+
+def test_english_pages_carry_no_chinese_interface_text(client, secretary, candidate):
+    import re as re_
+
+    n = _steps(client, secretary, candidate, today())
+    login(client, secretary)
+    client.cookies.set("mr_lang", "en")
+    for path in ("/notices", f"/notices/{n['id']}", "/roster/import", "/reviews",
+                 "/reviews/new", f"/roster/users/{candidate.id}"):
+        html = client.get(path).text
+        text = re_.sub(r"<[^>]+>", " ", html)
+        for data in ("幸福社区", "钱小兵", "幸福路小学党支部", "社区党委", "（切换到中文）",
+                     "中文"):
+            text = text.replace(data, "")
+        assert not re_.search(r"[\u4e00-\u9fff]", text), (path, re_.findall(
+            r"[\u4e00-\u9fff]+", text)[:5])
