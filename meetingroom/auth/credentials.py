@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.websockets import WebSocket
 
 from meetingroom import db
@@ -31,6 +31,17 @@ TOKEN_MAX_AGE = timedelta(days=30)
 TICKET_MAX_AGE = timedelta(seconds=60)
 MAX_AGE = {"session": SESSION_MAX_AGE, "token": TOKEN_MAX_AGE, "ticket": TICKET_MAX_AGE}
 TOUCH_EVERY = timedelta(minutes=5)
+
+
+def _scope(*, write: bool) -> contextlib.AbstractContextManager[Session]:
+    """db.session_scope as a `with` block: one transaction of its own."""
+    return contextlib.contextmanager(db.session_scope)(write=write)  # pyright: ignore[reportDeprecated]
+
+
+def _rowcount(result: object) -> int:
+    """Rows an UPDATE/DELETE touched (a CursorResult's rowcount)."""
+    count = getattr(result, "rowcount", 0)
+    return count if isinstance(count, int) else 0
 
 
 def _hash(key: str) -> str:
@@ -56,8 +67,9 @@ def resolve(session: Session, key: str | None, kind: str) -> tuple[AuthSession, 
     """The live credential of this kind with this key, and its (active) user; else None."""
     if not key:
         return None
-    found = session.exec(select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-                         .where(AuthSession.key_hash == _hash(key))).first()
+    found = session.exec(select(AuthSession, User)
+                         .join(User, col(User.id) == col(AuthSession.user_id))
+                         .where(col(AuthSession.key_hash) == _hash(key))).first()
     if found is None:
         return None
     row, user = found
@@ -80,9 +92,9 @@ def touch(session: Session, row: AuthSession) -> None:
 def _toucher(row_id: int, now: datetime) -> Callable[[], None]:
     def run() -> None:
         try:
-            with contextlib.contextmanager(db.session_scope)(write=True) as s:
-                s.execute(sa.update(AuthSession).where(AuthSession.id == row_id)  # type: ignore[arg-type]
-                          .values(last_seen_at=now))
+            with _scope(write=True) as s:
+                s.exec(sa.update(AuthSession).where(col(AuthSession.id) == row_id)
+                       .values(last_seen_at=now))
         except Exception:  # noqa: BLE001 - a missed "last seen" must never fail the request
             log.warning("could not update last_seen_at of session %s", row_id, exc_info=True)
     return run
@@ -93,14 +105,13 @@ def revoke(session: Session, *, user_id: int, session_id: int | None = None,
     """Revoke one of the user's credentials (session_id), or all of them except `keep`.
     Returns how many were revoked."""
     stmt = (sa.update(AuthSession)
-            .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+            .where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))
             .values(revoked_at=utcnow()))
     if session_id is not None:
-        stmt = stmt.where(AuthSession.id == session_id)
+        stmt = stmt.where(col(AuthSession.id) == session_id)
     if keep is not None:
-        stmt = stmt.where(AuthSession.id != keep)
-    result = session.execute(stmt)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        stmt = stmt.where(col(AuthSession.id) != keep)
+    return _rowcount(session.exec(stmt))
 
 
 @dataclass(frozen=True)
@@ -118,9 +129,9 @@ def devices(session: Session, *, user_id: int, current_id: int | None) -> list[D
     """The user's live sessions and tokens, most recently seen first."""
     now = utcnow()
     rows = session.exec(select(AuthSession).where(
-        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-        AuthSession.kind.in_(("session", "token")))  # type: ignore[attr-defined]
-        .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc())).all()  # type: ignore[attr-defined, union-attr]
+        col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None),
+        col(AuthSession.kind).in_(("session", "token")))
+        .order_by(col(AuthSession.last_seen_at).desc(), col(AuthSession.id).desc())).all()
     return [Device(r.id or 0, r.kind, _aware(r.created_at), _aware(r.last_seen_at), r.user_agent,
                    device_label(r.user_agent), r.id == current_id)
             for r in rows if now - _aware(r.created_at) <= MAX_AGE[r.kind]]
@@ -147,24 +158,24 @@ def consume_ticket(session: Session, key: str) -> int | None:
     """A socket ticket works once, within TICKET_MAX_AGE: the update that spends it is
     conditional, so two sockets racing with one ticket cannot both get in."""
     oldest = utcnow() - TICKET_MAX_AGE
-    result = session.execute(
+    spent = session.exec(
         sa.update(AuthSession)
-        .where(AuthSession.key_hash == _hash(key), AuthSession.kind == "ticket",
-               AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-               AuthSession.created_at >= oldest)
+        .where(col(AuthSession.key_hash) == _hash(key), col(AuthSession.kind) == "ticket",
+               col(AuthSession.revoked_at).is_(None), col(AuthSession.created_at) >= oldest)
         .values(revoked_at=utcnow()))
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not _rowcount(spent):
         return None
-    user = session.exec(select(User).join(AuthSession, AuthSession.user_id == User.id)
-                        .where(AuthSession.key_hash == _hash(key))).first()
+    user = session.exec(select(User).join(AuthSession,
+                                          col(AuthSession.user_id) == col(User.id))
+                        .where(col(AuthSession.key_hash) == _hash(key))).first()
     return user.id if user is not None and user.is_active else None
 
 
 def issue_ticket(session: Session, *, user_id: int) -> str:
     # Spent and stale tickets are of no use to anyone: clear this user's as we go.
-    session.execute(sa.delete(AuthSession).where(
-        AuthSession.user_id == user_id, AuthSession.kind == "ticket",
-        AuthSession.created_at < utcnow() - timedelta(hours=1)))
+    session.exec(sa.delete(AuthSession).where(
+        col(AuthSession.user_id) == user_id, col(AuthSession.kind) == "ticket",
+        col(AuthSession.created_at) < utcnow() - timedelta(hours=1)))
     _, key = issue(session, user_id=user_id, kind="ticket")
     return key
 
@@ -181,7 +192,7 @@ def socket_user_id(ws: WebSocket) -> int | None:
         raise NotAuthenticated()
     ticket = ws.query_params.get("ticket") or None  # an empty parameter carries nothing
     header = ws.headers.get("authorization")
-    with contextlib.contextmanager(db.session_scope)(write=ticket is not None) as session:
+    with _scope(write=ticket is not None) as session:
         if ticket is not None:
             uid = consume_ticket(session, ticket)
             if uid is None:
@@ -192,6 +203,7 @@ def socket_user_id(ws: WebSocket) -> int | None:
             if found is None:
                 raise NotAuthenticated()
             return found[1].id
-        sid = (ws.scope.get("session") or {}).get("sid")
+        cookie: dict[str, object] = ws.scope.get("session") or {}
+        sid = cookie.get("sid")
         found = resolve(session, sid if isinstance(sid, str) else None, "session")
         return found[1].id if found else None

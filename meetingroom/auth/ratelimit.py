@@ -80,8 +80,10 @@ class Limiter:
                 if url == "memory://":
                     storage: Storage = MemoryStorage()
                 else:
-                    storage = storage_from_string(url, key_prefix=f"meetingroom:{prefix}",
-                                                  socket_connect_timeout=1, socket_timeout=1)
+                    shared = storage_from_string(url, key_prefix=f"meetingroom:{prefix}",
+                                                 socket_connect_timeout=1, socket_timeout=1)
+                    assert isinstance(shared, Storage)  # a sync URL gives a sync storage
+                    storage = shared
                 self._url, self._prefix, self._storage = url, prefix, storage
                 self._strategy = MovingWindowRateLimiter(storage)
             return self._strategy, self._url or "memory://"
