@@ -9,6 +9,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from meetingroom.models import Notification
+from meetingroom.pagination import Order, Page, paginate
 
 
 def notify(session: Session, *, community_id: int, user_ids, message: str, link: str = "",
@@ -27,10 +28,15 @@ def unread_count(session: Session, user_id: int) -> int:
         Notification.user_id == user_id, Notification.read_at.is_(None))).one()
 
 
-def list_for(session: Session, user_id: int, limit: int = 50, offset: int = 0):
-    stmt = (select(Notification).where(Notification.user_id == user_id)
-            .order_by(Notification.id.desc()).limit(limit).offset(offset))
-    return list(session.exec(stmt).all())
+NEWEST = Order("newest", Notification.id.desc())
+
+
+def list_for(session: Session, user_id: int, limit: int = 50, offset: int = 0,
+             cursor: str | None = None) -> Page[Notification]:
+    """One person's notices, newest first (the page shows no total, so none is counted)."""
+    stmt = select(Notification).where(Notification.user_id == user_id)
+    return paginate(session, stmt, NEWEST, limit=limit, offset=offset, cursor=cursor,
+                    count=False)
 
 
 def mark_all_read(session: Session, user_id: int) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser
+from meetingroom.pagination import CursorQuery
 from meetingroom.settings import LOCALES
 from meetingroom.templating import page
 from meetingroom.types import Id, Line
@@ -17,6 +18,7 @@ from meetingroom.types import Id, Line
 router = APIRouter()
 health_router = APIRouter(include_in_schema=False)
 YEAR = 365 * 24 * 3600
+NOTICES_PAGE = 50
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -66,13 +68,15 @@ def healthz(session: SessionDep):
 
 
 @router.get("/notifications")
-def notifications_page(request: Request, session: SessionDep, user: CurrentUser):
+def notifications_page(request: Request, session: SessionDep, user: CurrentUser,
+                       cursor: CursorQuery = None):
     from meetingroom import notifications
 
-    items = notifications.list_for(session, user.id)
+    rows = notifications.list_for(session, user.id, limit=NOTICES_PAGE, cursor=cursor)
     # Named apart from `unread`, the menu badge's count every page gets.
-    unread_ids = {n.id for n in items if n.read_at is None}
-    return page(request, "notifications.html", items=items, unread_ids=unread_ids)
+    unread_ids = {n.id for n in rows.items if n.read_at is None}
+    return page(request, "notifications.html", items=rows.items, rows=rows,
+                unread_ids=unread_ids, page_size=NOTICES_PAGE)
 
 
 @router.post("/notifications/read")

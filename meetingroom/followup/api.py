@@ -31,6 +31,7 @@ from meetingroom.followup.schemas import (
     ResolutionPatch,
     my_rating_out,
 )
+from meetingroom.pagination import CursorQuery
 from meetingroom.photos import MAX_PHOTOS, Upload
 from meetingroom.settings import get_settings
 from meetingroom.types import FIRST_YEAR, LAST_YEAR, Id, Line, Offset
@@ -45,13 +46,14 @@ def list_resolutions(session: SessionDep, community: CurrentCommunity,
                      principle: Line | None = Query(None, max_length=20),
                      year: int | None = Query(None, ge=FIRST_YEAR, le=LAST_YEAR),
                      overdue: bool | None = None,
-                     limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0)):
+                     limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0),
+                     cursor: CursorQuery = None):
     filters = service.check_filters(status=status, principle=principle, year=year,
                                     overdue=overdue)
-    rows, total = service.list_resolutions(session, community_id=community.id, filters=filters,
-                                           limit=limit, offset=offset)
-    return ResolutionPage(items=[ResolutionOut.of(v) for v in service.describe(session, rows)],
-                          total=total)
+    page = service.list_resolutions(session, community_id=community.id, filters=filters,
+                                    limit=limit, offset=offset, cursor=cursor)
+    return ResolutionPage(items=[ResolutionOut.of(v) for v in
+                                 service.describe(session, page.items)], **page.meta())
 
 
 @router.get("/resolutions/{resolution_id}", response_model=ResolutionOut,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from meetingroom import photos
 from meetingroom.followup import service
 from meetingroom.i18n import gettext
+from meetingroom.pagination import PageMeta
 from meetingroom.types import Day, Id, Line, Text
 
 Status = Literal["not_started", "in_progress", "done", "delayed"]
@@ -106,9 +107,8 @@ class ResolutionOut(BaseModel):
                    rating=RatingSummaryOut.of(v.rating))
 
 
-class ResolutionPage(BaseModel):
+class ResolutionPage(PageMeta):
     items: list[ResolutionOut]
-    total: int
 
 
 class ResolutionPatch(BaseModel):

@@ -54,6 +54,7 @@ from meetingroom.models import (
     utcnow,
 )
 from meetingroom.models.followup import RESOLUTION_STATUSES
+from meetingroom.pagination import Order, Page, paginate
 from meetingroom.photos import Upload, save_photos
 from meetingroom.settings import get_settings
 
@@ -368,13 +369,15 @@ def _filtered(community_id: int, filters: ResolutionFilters):
     return stmt
 
 
+RESOLUTIONS_NEWEST = Order("newest", Resolution.id.desc())
+
+
 def list_resolutions(session: Session, *, community_id: int, filters: ResolutionFilters,
-                     limit: int = 20, offset: int = 0) -> tuple[list[Resolution], int]:
+                     limit: int = 20, offset: int = 0,
+                     cursor: str | None = None) -> Page[Resolution]:
     """One page of resolutions, newest first, and how many match."""
-    stmt = _filtered(community_id, filters)
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(Resolution.id.desc()).limit(limit).offset(offset)).all()
-    return list(rows), total
+    return paginate(session, _filtered(community_id, filters), RESOLUTIONS_NEWEST, limit=limit,
+                    offset=offset, cursor=cursor)
 
 
 def iter_resolutions(session: Session, *, community_id: int, filters: ResolutionFilters,

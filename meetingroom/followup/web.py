@@ -68,11 +68,12 @@ def resolutions_page(request: Request, session: SessionDep):
         offset = min(max(0, int(request.query_params.get("offset", "0"))), types.MAX_INT)
     except ValueError:
         offset = 0
-    rows, total = service.list_resolutions(session, community_id=community.id, filters=filters,
-                                           limit=PAGE_SIZE, offset=offset)
-    return _page(request, "followup/list.html", views=service.describe(session, rows,
+    cursor = request.query_params.get("cursor") or None
+    rows = service.list_resolutions(session, community_id=community.id, filters=filters,
+                                    limit=PAGE_SIZE, offset=offset, cursor=cursor)
+    return _page(request, "followup/list.html", views=service.describe(session, rows.items,
                                                                       with_progress=False),
-                 total=total, offset=offset, page_size=PAGE_SIZE, filters=filters,
+                 total=rows.total, rows=rows, page_size=PAGE_SIZE, filters=filters,
                  query=filters.as_query(),
                  years=service.years_with_resolutions(session, community_id=community.id))
 

@@ -26,6 +26,7 @@ from meetingroom.meetings.schemas import (
     TallyOut,
     VoteOpenIn,
 )
+from meetingroom.pagination import CursorQuery
 from meetingroom.types import Id, Line, Offset
 
 router = APIRouter(tags=["meetings"], dependencies=[Depends(bind_hub)])
@@ -45,12 +46,13 @@ def _tally(session, community_id: Id, item_id: Id) -> dict:
 @router.get("/meetings", response_model=MeetingPage, summary="Meetings, newest first")
 def list_meetings(session: SessionDep, community: CurrentCommunity,
                   limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0),
-                  status: Line | None = Query(None, pattern="^(scheduled|open|closed)$")):
-    rows, total = service.list_meetings(session, community_id=community.id, limit=limit,
-                                        offset=offset, status=status)
-    return MeetingPage(total=total, items=[MeetingSummary(
+                  status: Line | None = Query(None, pattern="^(scheduled|open|closed)$"),
+                  cursor: CursorQuery = None):
+    page = service.list_meetings(session, community_id=community.id, limit=limit,
+                                 offset=offset, status=status, cursor=cursor)
+    return MeetingPage(**page.meta(), items=[MeetingSummary(
         id=m.id, kind=m.kind, title=m.title, starts_at=state.iso(m.starts_at),
-        location=m.location, status=m.status) for m in rows])
+        location=m.location, status=m.status) for m in page.items])
 
 
 @router.post("/meetings", response_model=MeetingOut, status_code=201,

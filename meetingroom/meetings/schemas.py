@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from meetingroom.pagination import PageMeta
 from meetingroom.types import Id, Line, When
 
 
@@ -156,6 +157,5 @@ class MeetingSummary(BaseModel):
     status: str
 
 
-class MeetingPage(BaseModel):
+class MeetingPage(PageMeta):
     items: list[MeetingSummary]
-    total: int

@@ -41,6 +41,7 @@ from meetingroom.models import (
     VoteCast,
     utcnow,
 )
+from meetingroom.pagination import Order, Page, paginate
 from meetingroom.settings import LOCALES, get_settings
 
 KINDS = ("work", "joint")
@@ -70,17 +71,16 @@ def meeting_state(session: Session, *, community_id: int, meeting_id: int) -> st
     return state.load(session, meeting_id)
 
 
+MEETINGS_NEWEST = Order("newest", Meeting.starts_at.desc(), Meeting.id.desc())
+
+
 def list_meetings(session: Session, *, community_id: int, limit: int = 20, offset: int = 0,
-                  status: str | None = None) -> tuple[list[Meeting], int]:
+                  status: str | None = None, cursor: str | None = None) -> Page[Meeting]:
     """Meetings, newest first (upcoming ones included), paginated."""
-    where = [Meeting.community_id == community_id]
+    stmt = select(Meeting).where(Meeting.community_id == community_id)
     if status:
-        where.append(Meeting.status == status)
-    total = session.exec(select(func.count()).select_from(Meeting).where(*where)).one()
-    rows = session.exec(select(Meeting).where(*where)
-                        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
-                        .limit(limit).offset(offset)).all()
-    return list(rows), total
+        stmt = stmt.where(Meeting.status == status)
+    return paginate(session, stmt, MEETINGS_NEWEST, limit=limit, offset=offset, cursor=cursor)
 
 
 def upcoming_meetings(session: Session, *, community_id: int, limit: int = 10) -> list[Meeting]:

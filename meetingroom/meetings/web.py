@@ -20,6 +20,7 @@ from meetingroom.i18n import get_locale, gettext
 from meetingroom.labels import CHOICES, N_
 from meetingroom.meetings import screens, service, state
 from meetingroom.meetings.live import bind_hub
+from meetingroom.pagination import CursorQuery
 from meetingroom.settings import get_settings
 from meetingroom.templating import flash, page
 from meetingroom.types import Id, Line, Offset, parse_id
@@ -61,12 +62,13 @@ def _member_id(value: str) -> int | None:
 
 
 @router.get("/meetings")
-def meetings_page(request: Request, session: SessionDep, offset: Offset = 0):
+def meetings_page(request: Request, session: SessionDep, offset: Offset = 0,
+                  cursor: CursorQuery = None):
     community_id = request.state.community.id
     offset = max(0, offset)
-    meetings, total = service.list_meetings(session, community_id=community_id, limit=PAGE,
-                                            offset=offset)
-    return page(request, "meetings/list.html", meetings=meetings, total=total, offset=offset,
+    rows = service.list_meetings(session, community_id=community_id, limit=PAGE,
+                                 offset=offset, cursor=cursor)
+    return page(request, "meetings/list.html", meetings=rows.items, total=rows.total, rows=rows,
                 limit=PAGE, meeting_statuses=screens.MEETING_STATUSES,
                 upcoming=service.upcoming_meetings(session, community_id=community_id))
 

@@ -94,7 +94,9 @@ class Notification(SQLModel, table=True):
     """In-app notice for one user. `message` is an English msgid translated when shown,
     `params` fill its placeholders, so each reader sees his own language."""
 
-    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),)
+    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),
+                      # One person's notices, newest first (meetingroom/pagination.py).
+                      sa.Index("ix_notification_user_newest", "user_id", "id"))
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = community_fk()
     user_id: int = Field(foreign_key="user.id")

@@ -11,7 +11,8 @@ from meetingroom.models.base import community_fk, created_at_field, optional_tim
 
 
 class Meeting(SQLModel, table=True):
-    __table_args__ = (sa.Index("ix_meeting_when", "community_id", "starts_at"),)
+    # The list (newest first) and the upcoming ones (soonest first), id last for the keyset.
+    __table_args__ = (sa.Index("ix_meeting_when", "community_id", "starts_at", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = community_fk()
     kind: str = Field(max_length=10)  # work (R6.1) | joint (R6.2)

@@ -13,6 +13,8 @@ PRINCIPLES = ("major", "practical", "important", "urgent")  # R4.3
 
 
 class Proposal(SQLModel, table=True):
+    # The public list, newest first (meetingroom/pagination.py).
+    __table_args__ = (sa.Index("ix_proposal_newest", "community_id", "created_at", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = community_fk()
     sponsor_id: int = Field(foreign_key="user.id", index=True)

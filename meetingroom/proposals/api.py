@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentCommunity, CurrentUser, OptionalUser
+from meetingroom.pagination import CursorQuery
 from meetingroom.proposals import service
 from meetingroom.proposals.schemas import ProposalIn, ProposalOut, ProposalPage
 from meetingroom.suggestions import service as suggestions
@@ -18,10 +19,11 @@ router = APIRouter(tags=["proposals"])
 @router.get("/inbox", response_model=SuggestionPage,
             summary="New suggestions for seated committee members, oldest first")
 def inbox(session: SessionDep, user: CurrentUser, limit: int = Query(20, ge=1, le=100),
-          offset: Offset = Query(0)):
-    rows, total = service.inbox(session, actor=user, limit=limit, offset=offset)
+          offset: Offset = Query(0), cursor: CursorQuery = None):
+    page = service.inbox(session, actor=user, limit=limit, offset=offset, cursor=cursor)
     return SuggestionPage(items=[SuggestionOut.of(v) for v in
-                                 suggestions.views(session, rows, viewer=user)], total=total)
+                                 suggestions.views(session, page.items, viewer=user)],
+                          **page.meta())
 
 
 @router.post("/suggestions/{suggestion_id}/decline", response_model=SuggestionOut,
@@ -46,11 +48,12 @@ def create(body: ProposalIn, session: SessionDep, user: CurrentUser):
 def list_proposals(session: SessionDep, community: CurrentCommunity, user: OptionalUser,
                    status: Line | None = Query(None, max_length=20),
                    principle: Line | None = Query(None, max_length=20),
-                   limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0)):
-    rows, total = service.list_proposals(session, community_id=community.id, status=status,
-                                         principle=principle, limit=limit, offset=offset)
+                   limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0),
+                   cursor: CursorQuery = None):
+    page = service.list_proposals(session, community_id=community.id, status=status,
+                                  principle=principle, limit=limit, offset=offset, cursor=cursor)
     return ProposalPage(items=[ProposalOut.of(v) for v in
-                               service.views(session, rows, viewer=user)], total=total)
+                               service.views(session, page.items, viewer=user)], **page.meta())
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalOut,

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from meetingroom import i18n, labels
+from meetingroom.pagination import PageMeta
 from meetingroom.proposals.service import ProposalView
 from meetingroom.suggestions.schemas import aware
 from meetingroom.types import Id, Line, Text
@@ -57,6 +58,5 @@ class ProposalOut(BaseModel):
             created_at=aware(p.created_at))
 
 
-class ProposalPage(BaseModel):
+class ProposalPage(PageMeta):
     items: list[ProposalOut]
-    total: int

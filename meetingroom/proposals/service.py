@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from meetingroom import audit
@@ -18,6 +18,7 @@ from meetingroom.labels import N_
 from meetingroom.models import Cosponsor, Proposal, Resolution, Suggestion, Support, User
 from meetingroom.models.proposal import PRINCIPLES
 from meetingroom.notifications import notify
+from meetingroom.pagination import Order, Page, paginate
 from meetingroom.suggestions.service import (
     BODY_MAX,
     REASON_MAX,
@@ -40,17 +41,18 @@ def require_member(actor: User | None) -> User:
     return actor
 
 
-def inbox(session: Session, *, actor: User | None, limit: int = 20,
-          offset: int = 0) -> tuple[list[Suggestion], int]:
+INBOX = Order("inbox", Suggestion.created_at, Suggestion.id)
+NEWEST = Order("newest", Proposal.created_at.desc(), Proposal.id.desc())
+
+
+def inbox(session: Session, *, actor: User | None, limit: int = 20, offset: int = 0,
+          cursor: str | None = None) -> Page[Suggestion]:
     """New suggestions waiting for a member, oldest first."""
     require_member(actor)
     stmt = select(Suggestion).where(Suggestion.community_id == actor.community_id,
                                     Suggestion.status == "submitted",
                                     Suggestion.hidden == sa.false())
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(Suggestion.created_at, Suggestion.id)
-                        .limit(limit).offset(offset)).all()
-    return list(rows), total
+    return paginate(session, stmt, INBOX, limit=limit, offset=offset, cursor=cursor)
 
 
 def sponsor(session: Session, *, actor: User | None, title: str, body: str, principle: str,
@@ -162,8 +164,8 @@ def get_proposal(session: Session, *, community_id: int, proposal_id: int) -> Pr
 
 
 def list_proposals(session: Session, *, community_id: int, status: str | None = None,
-                   principle: str | None = None, limit: int = 20,
-                   offset: int = 0) -> tuple[list[Proposal], int]:
+                   principle: str | None = None, limit: int = 20, offset: int = 0,
+                   cursor: str | None = None) -> Page[Proposal]:
     """Public list of proposals, newest first."""
     if status and status not in PROPOSAL_STATUSES:
         raise Invalid("Unknown status.", field="status")
@@ -174,10 +176,7 @@ def list_proposals(session: Session, *, community_id: int, status: str | None = 
         stmt = stmt.where(Proposal.status == status)
     if principle:
         stmt = stmt.where(Proposal.principle == principle)
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(Proposal.created_at.desc(), Proposal.id.desc())
-                        .limit(limit).offset(offset)).all()
-    return list(rows), total
+    return paginate(session, stmt, NEWEST, limit=limit, offset=offset, cursor=cursor)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from meetingroom.deps import CurrentUser
 from meetingroom.errors import DomainError, NotFound
 from meetingroom.i18n import gettext
 from meetingroom.models.proposal import PRINCIPLES
+from meetingroom.pagination import CursorQuery
 from meetingroom.proposals import service
 from meetingroom.suggestions import service as suggestions
 from meetingroom.templating import flash, page
@@ -21,10 +22,10 @@ PAGE_SIZE = 20
 
 @router.get("/inbox")
 def inbox(request: Request, session: SessionDep, user: CurrentUser,
-          offset: Offset = Query(0)):
-    rows, total = service.inbox(session, actor=user, limit=PAGE_SIZE, offset=offset)
-    return page(request, "proposals/inbox.html", total=total, offset=offset,
-                page_size=PAGE_SIZE, items=suggestions.views(session, rows, viewer=user))
+          offset: Offset = Query(0), cursor: CursorQuery = None):
+    rows = service.inbox(session, actor=user, limit=PAGE_SIZE, offset=offset, cursor=cursor)
+    return page(request, "proposals/inbox.html", total=rows.total, rows=rows,
+                page_size=PAGE_SIZE, items=suggestions.views(session, rows.items, viewer=user))
 
 
 def _waiting(session: SessionDep, user, ids: list[int]):
@@ -82,13 +83,14 @@ def create(request: Request, session: SessionDep, user: CurrentUser, title: Line
 
 @router.get("/proposals")
 def list_page(request: Request, session: SessionDep, status: Line = Query("", max_length=20),
-              principle: Line = Query("", max_length=20), offset: Offset = Query(0)):
-    rows, total = service.list_proposals(session, community_id=request.state.community.id,
-                                         status=status or None, principle=principle or None,
-                                         limit=PAGE_SIZE, offset=offset)
-    return page(request, "proposals/list.html", total=total, offset=offset,
+              principle: Line = Query("", max_length=20), offset: Offset = Query(0),
+              cursor: CursorQuery = None):
+    rows = service.list_proposals(session, community_id=request.state.community.id,
+                                  status=status or None, principle=principle or None,
+                                  limit=PAGE_SIZE, offset=offset, cursor=cursor)
+    return page(request, "proposals/list.html", total=rows.total, rows=rows,
                 page_size=PAGE_SIZE, filters={"status": status, "principle": principle},
-                items=service.views(session, rows, viewer=request.state.user),
+                items=service.views(session, rows.items, viewer=request.state.user),
                 statuses=service.PROPOSAL_STATUSES, principles=PRINCIPLES)
 
 

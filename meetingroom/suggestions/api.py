@@ -9,6 +9,7 @@ from meetingroom.auth.security import limiter
 from meetingroom.auth.web import client_ip
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentCommunity, CurrentUser, OptionalUser
+from meetingroom.pagination import CursorQuery
 from meetingroom.settings import get_settings
 from meetingroom.suggestions import service
 from meetingroom.suggestions.schemas import (
@@ -58,23 +59,23 @@ def list_suggestions(session: SessionDep, community: CurrentCommunity, user: Opt
                      category: Line | None = Query(None, max_length=30),
                      sort: Line = Query("newest", max_length=20),
                      hidden: bool = Query(False, description="secretary: the review queue"),
-                     limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0)):
-    rows, total = service.list_suggestions(session, community_id=community.id, viewer=user,
-                                           status=status, category=category, sort=sort,
-                                           hidden=hidden, limit=limit, offset=offset)
+                     limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0),
+                     cursor: CursorQuery = None):
+    page = service.list_suggestions(session, community_id=community.id, viewer=user,
+                                    status=status, category=category, sort=sort,
+                                    hidden=hidden, limit=limit, offset=offset, cursor=cursor)
     return SuggestionPage(items=[SuggestionOut.of(v) for v in
-                                 service.views(session, rows, viewer=user)], total=total)
+                                 service.views(session, page.items, viewer=user)], **page.meta())
 
 
 @router.get("/me/suggestions", response_model=SuggestionPage,
             summary="My suggestions, each with its timeline")
 def my_suggestions(session: SessionDep, user: CurrentUser, limit: int = Query(20, ge=1, le=100),
-                   offset: Offset = Query(0)):
-    rows, total = service.list_suggestions(session, community_id=user.community_id,
-                                           viewer=user, author_id=user.id, limit=limit,
-                                           offset=offset)
+                   offset: Offset = Query(0), cursor: CursorQuery = None):
+    page = service.list_suggestions(session, community_id=user.community_id, viewer=user,
+                                    author_id=user.id, limit=limit, offset=offset, cursor=cursor)
     return SuggestionPage(items=[SuggestionOut.of(v) for v in
-                                 service.views(session, rows, viewer=user)], total=total)
+                                 service.views(session, page.items, viewer=user)], **page.meta())
 
 
 @router.get("/suggestions/{suggestion_id}", response_model=SuggestionOut,

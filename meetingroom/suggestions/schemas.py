@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from meetingroom import i18n, labels, photos
 from meetingroom.models import Category, User
+from meetingroom.pagination import PageMeta
 from meetingroom.suggestions.service import Step, SuggestionView
 from meetingroom.types import Line, Text
 
@@ -98,9 +99,8 @@ class SuggestionOut(BaseModel):
             supported=v.supported, hidden=s.hidden, timeline=[StepOut.of(st) for st in v.steps])
 
 
-class SuggestionPage(BaseModel):
+class SuggestionPage(PageMeta):
     items: list[SuggestionOut]
-    total: int
 
 
 class ReasonIn(BaseModel):

@@ -38,6 +38,7 @@ from meetingroom.models import (
     User,
 )
 from meetingroom.notifications import notify
+from meetingroom.pagination import Order, Page, paginate
 
 TITLE_MAX = 100
 BODY_MAX = 5000
@@ -184,10 +185,15 @@ def _status_condition(status: str):
     return (Suggestion.status == "sponsored") & conditions[status]
 
 
+NEWEST = Order("newest", Suggestion.created_at.desc(), Suggestion.id.desc())
+SUPPORTED = Order("supported", Suggestion.supporters.desc(), Suggestion.id.desc())
+
+
 def list_suggestions(session: Session, *, community_id: int, viewer: User | None,
                      status: str | None = None, category: str | None = None,
                      sort: str = "newest", hidden: bool = False, author_id: int | None = None,
-                     limit: int = 20, offset: int = 0) -> tuple[list[Suggestion], int]:
+                     limit: int = 20, offset: int = 0,
+                     cursor: str | None = None) -> Page[Suggestion]:
     """The public list (hidden ones left out), a person's own, or the secretary's review queue."""
     if status and status not in STATUSES:
         raise Invalid("Unknown status.", field="status")
@@ -208,12 +214,8 @@ def list_suggestions(session: Session, *, community_id: int, viewer: User | None
         if status not in ("submitted", "declined"):
             stmt = stmt.join(Proposal, Proposal.id == Suggestion.proposal_id)
         stmt = stmt.where(_status_condition(status))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    if sort == "supported":
-        stmt = stmt.order_by(Suggestion.supporters.desc(), Suggestion.id.desc())
-    else:
-        stmt = stmt.order_by(Suggestion.created_at.desc(), Suggestion.id.desc())
-    return list(session.exec(stmt.limit(limit).offset(offset)).all()), total
+    order = SUPPORTED if sort == "supported" else NEWEST
+    return paginate(session, stmt, order, limit=limit, offset=offset, cursor=cursor)
 
 
 # -- the timeline -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from meetingroom.deps import CurrentUser
 from meetingroom.errors import DomainError, TooLarge
 from meetingroom.i18n import gettext
 from meetingroom.labels import N_
+from meetingroom.pagination import CursorQuery
 from meetingroom.proposals import service as proposals
 from meetingroom.settings import get_settings
 from meetingroom.suggestions import service
@@ -41,15 +42,17 @@ def _field(exc: DomainError) -> str:
 def list_page(request: Request, session: SessionDep, status: Line = Query("", max_length=20),
               category: Line = Query("", max_length=30), sort: Line = Query("newest",
                                                                            max_length=20),
-              hidden: bool = False, offset: Offset = Query(0)):
+              hidden: bool = False, offset: Offset = Query(0), cursor: CursorQuery = None):
     user = request.state.user
     community = request.state.community
-    rows, total = service.list_suggestions(
+    rows = service.list_suggestions(
         session, community_id=community.id, viewer=user, status=status or None,
-        category=category or None, sort=sort, hidden=hidden, limit=PAGE_SIZE, offset=offset)
+        category=category or None, sort=sort, hidden=hidden, limit=PAGE_SIZE, offset=offset,
+        cursor=cursor)
     review = service.counts_hidden(session, community.id) if user and user.is_secretary else 0
-    return page(request, "suggestions/list.html", items=service.views(session, rows, viewer=user),
-                total=total, offset=offset, page_size=PAGE_SIZE,
+    return page(request, "suggestions/list.html",
+                items=service.views(session, rows.items, viewer=user), rows=rows,
+                total=rows.total, page_size=PAGE_SIZE,
                 filters={"status": status, "category": category, "sort": sort,
                          "hidden": hidden},
                 params={k: v for k, v in (("status", status), ("category", category),
@@ -60,12 +63,13 @@ def list_page(request: Request, session: SessionDep, status: Line = Query("", ma
 
 @router.get("/suggestions/mine")
 def mine(request: Request, session: SessionDep, user: CurrentUser,
-         offset: Offset = Query(0)):
-    rows, total = service.list_suggestions(session, community_id=user.community_id,
-                                           viewer=user, author_id=user.id, limit=PAGE_SIZE,
-                                           offset=offset)
-    return page(request, "suggestions/mine.html", items=service.views(session, rows, viewer=user),
-                total=total, offset=offset, page_size=PAGE_SIZE)
+         offset: Offset = Query(0), cursor: CursorQuery = None):
+    rows = service.list_suggestions(session, community_id=user.community_id, viewer=user,
+                                    author_id=user.id, limit=PAGE_SIZE, offset=offset,
+                                    cursor=cursor)
+    return page(request, "suggestions/mine.html",
+                items=service.views(session, rows.items, viewer=user), rows=rows,
+                total=rows.total, page_size=PAGE_SIZE)
 
 
 # -- submitting ---------------------------------------------------------------------------------

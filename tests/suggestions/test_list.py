@@ -1,5 +1,7 @@
 """The public list and detail: pagination, filters, sorting, and what is never shown."""
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -89,9 +91,15 @@ def test_the_list_page_filters_sorts_and_pages(client, factory):
     assert "共 23 条建议" in html
     assert html.count('class="sugg"') == 20
     assert "Item 22" in html and "Item 02" not in html
-    assert 'href="/suggestions?sort=newest&amp;offset=20"' in html
-    page2 = client.get("/suggestions?offset=20").text
-    assert page2.count('class="sugg"') == 3 and "Item 00" in page2
+    # "Next" carries a keyset cursor (meetingroom/pagination.py); ?offset= still works too.
+    next_link = re.search(r'rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert next_link.startswith("/suggestions?sort=newest&cursor=")
+    page2 = client.get(next_link).text
+    assert page2.count('class="sugg"') == 3 and "Item 00" in page2 and "第 21–23 条" in page2
+    assert 'rel="next"' not in page2
+    back = re.search(r'rel="prev" href="([^"]+)"', page2).group(1).replace("&amp;", "&")
+    assert back == "/suggestions?sort=newest" and "Item 22" in client.get(back).text
+    assert client.get("/suggestions?offset=20").text.count('class="sugg"') == 3
     parking = client.get("/suggestions?category=parking&sort=supported").text
     assert "共 11 条建议" in parking and "Item 01" in parking and "Item 02" not in parking
     assert 'href="/suggestions?category=parking&amp;sort=newest"' in parking
