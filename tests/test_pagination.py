@@ -256,3 +256,14 @@ def test_a_cursor_page_seeks_the_index_instead_of_skipping_rows(session, communi
             plan = " | ".join(r[0] for r in conn.exec_driver_sql(
                 "EXPLAIN " + statement, parameters).all())
             assert re.search(r"Index Cond: .*created_at <=", plan), plan
+
+
+def test_the_resolution_years_come_from_an_index(session, community):
+    """Every resolution list page asks for the first year (min(created_at)): an index read, not
+    a pass over 100,000 resolutions."""
+    engine = db.get_engine()
+    with captured_selects(engine) as statements:
+        followup.years_with_resolutions(session, community_id=community.id)
+    (statement, parameters), = [s for s in statements if "min(" in s[0].lower()]
+    problems = plan_problems(engine, statement, parameters, "ix_resolution_created")
+    assert not problems, problems

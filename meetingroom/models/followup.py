@@ -15,7 +15,9 @@ RESOLUTION_STATUSES = ("not_started", "in_progress", "done", "delayed")
 class Resolution(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_resolution_status", "community_id", "status", "deadline"),
                       # The list, newest first (meetingroom/pagination.py).
-                      sa.Index("ix_resolution_newest", "community_id", "id"))
+                      sa.Index("ix_resolution_newest", "community_id", "id"),
+                      # The year filter and its first year (min(created_at)) on every list page.
+                      sa.Index("ix_resolution_created", "community_id", "created_at"))
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = community_fk()
     item_id: int = Field(foreign_key="agenda_item.id", unique=True)

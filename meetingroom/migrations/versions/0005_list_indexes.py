@@ -22,6 +22,7 @@ CHANGES = [
     ('meeting', 'ix_meeting_when', ['community_id', 'starts_at', 'id'],
      ['community_id', 'starts_at']),
     ('resolution', 'ix_resolution_newest', ['community_id', 'id'], None),
+    ('resolution', 'ix_resolution_created', ['community_id', 'created_at'], None),
     ('notification', 'ix_notification_user_newest', ['user_id', 'id'], None),
 ]
 
