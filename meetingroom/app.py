@@ -31,7 +31,8 @@ The JSON API of meetingroom (CONTRACT.md). Authenticate with `POST /api/v1/auth/
 `Accept-Language` (`zh-CN` default, `en`). Lists take `?limit=&offset=` and return
 `{"items": [...], "total": N, "total_capped": bool, "next_cursor", "prev_cursor"}`: `total` is
 exact up to 10,000, then capped there (`total_capped: true`); pass a cursor back as `?cursor=`
-for the next or previous page (deep pages cost what the first does). The live feed is `WS /api/v1/meetings/{id}/live`.
+for the next or previous page (deep pages cost what the first does). The live feed is
+`WS /api/v1/meetings/{id}/live`.
 """
 
 

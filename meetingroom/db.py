@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
+import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 import sqlalchemy as sa
 from fastapi import Depends
-from fastapi.concurrency import contextmanager_in_threadpool
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -175,13 +178,152 @@ def _session_gate(request: Request) -> anyio.Semaphore:
     return gate
 
 
+# The request's session, for the endpoint wrapper below (set by get_session in the request's
+# task, copied into the worker thread with the rest of the context).
+_request_session: ContextVar[Session | None] = ContextVar("meetingroom_request_session",
+                                                         default=None)
+_write_binds: dict[int, Engine] = {}
+
+
+def _request_bind(write: bool) -> Engine:
+    """The engine, or for writing requests a view of it whose connections begin with the write
+    lock (`_sqlite_begin` reads the option): no connection is touched until the first query."""
+    engine = get_engine()
+    if not write:
+        return engine
+    if id(engine) not in _write_binds:
+        _write_binds[id(engine)] = engine.execution_options(write=True)
+    return _write_binds[id(engine)]
+
+
+def finish(session: Session, error: BaseException | None) -> None:
+    """End a request's transaction: commit (then the after-commit callbacks) or roll back."""
+    if session.info.get("finished"):
+        return
+    session.info["finished"] = True
+    try:
+        if error is None:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.info.pop("after_commit", None)
+        session.rollback()
+        session.close()
+        raise
+    session.close()
+    if error is None:
+        _run_after_commit(session)
+    else:
+        session.info.pop("after_commit", None)
+
+
+def before_endpoint(session: Session, hook: Callable[[], None]) -> None:
+    """Run `hook` in the endpoint's own worker-thread trip, just before the endpoint (for work a
+    dependency would otherwise need a trip of its own for: the page context)."""
+    session.info.setdefault("before_endpoint", []).append(hook)
+
+
+def _run_before_endpoint(session: Session | None) -> None:
+    for hook in session.info.pop("before_endpoint", []) if session is not None else []:
+        hook()
+
+
+class Deferred:
+    """A dependency's value that needs the database, computed in the endpoint's own worker-thread
+    trip (in_one_trip resolves it just before the endpoint) instead of in a trip of its own."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[], Any]) -> None:
+        self.compute = compute
+
+
+def _resolve(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.compute() if isinstance(v, Deferred) else v for k, v in kwargs.items()}
+
+
+def in_one_trip(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a sync endpoint so that its request costs one worker-thread trip: the deferred
+    dependency work, the endpoint, and the commit (or rollback) all run in the same thread.
+
+    Without it a request made three trips (open the session, run the endpoint, commit), each a
+    hand-off between the event loop and a thread: on /healthz that was half the CPU (issue 11,
+    docs/benchmarks.md). routes.include_routers wraps every sync endpoint; signature and
+    annotations are the endpoint's own (functools.wraps), so FastAPI sees no difference."""
+
+    if getattr(endpoint, "in_one_trip", False):
+        return endpoint
+    if inspect.iscoroutinefunction(endpoint):
+        @functools.wraps(endpoint)
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            session = _request_session.get()
+            if (session is not None and session.info.get("before_endpoint")) or any(
+                    isinstance(v, Deferred) for v in kwargs.values()):
+                def prepare() -> dict[str, Any]:
+                    _run_before_endpoint(session)
+                    return _resolve(kwargs)
+
+                kwargs = await run_in_threadpool(prepare)
+            return await endpoint(*args, **kwargs)
+
+        run_async.in_one_trip = True  # type: ignore[attr-defined]
+        return run_async
+
+    @functools.wraps(endpoint)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        session = _request_session.get()
+
+        def call() -> Any:
+            try:
+                _run_before_endpoint(session)
+                result = endpoint(*args, **_resolve(kwargs))
+            except BaseException as exc:
+                if session is not None:
+                    finish(session, exc)
+                raise
+            if session is not None:
+                finish(session, None)
+            return result
+
+        return await run_in_threadpool(call)
+
+    run.in_one_trip = True  # type: ignore[attr-defined]
+    return run
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """FastAPI dependency: services never commit; this commits once per request."""
+    """FastAPI dependency: services never commit; this commits once per request.
+
+    The session is made on the event loop (no connection yet: it connects, and on SQLite takes
+    the write lock, at its first query); a sync endpoint wrapped by `in_one_trip` commits it in
+    its own thread. Only when something else ends the request (an async endpoint, or an error
+    in a dependency) is it finished here, in a thread if it holds a connection."""
     write = request.method not in ("GET", "HEAD", "OPTIONS")
     async with _session_gate(request):
-        scope = contextlib.contextmanager(session_scope)(write=write)
-        async with contextmanager_in_threadpool(scope) as session:
+        session = Session(_request_bind(write), expire_on_commit=False)
+        token = _request_session.set(session)
+        try:
             yield session
+        except BaseException as exc:
+            await _finish_elsewhere(session, exc)
+            raise
+        else:
+            await _finish_elsewhere(session, None)
+        finally:
+            _request_session.reset(token)
+
+
+async def _finish_elsewhere(session: Session, error: BaseException | None) -> None:
+    if session.info.get("finished"):
+        return
+    if error is None and session.info.get("before_endpoint"):
+        await run_in_threadpool(_run_before_endpoint, session)
+    if session.in_transaction() or session.info.get("after_commit"):
+        await run_in_threadpool(finish, session, error)
+    else:  # nothing was read or written: no I/O to do
+        session.info["finished"] = True
+        session.close()
 
 
 # scope="function": the commit runs when the endpoint returns, before the response is sent, so

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from meetingroom.auth import credentials
 from meetingroom.auth.security import csrf_matches, new_csrf_token, origin_allowed, read_token
-from meetingroom.db import SessionDep
+from meetingroom.db import Deferred, SessionDep, before_endpoint
 from meetingroom.errors import Forbidden, NotAuthenticated
 from meetingroom.models import Community, User
 
@@ -65,18 +65,26 @@ def load_user(session: Session, request: Request) -> User | None:
     return user
 
 
-def optional_user(request: Request, session: SessionDep) -> User | None:
-    return load_user(session, request)
+# The three dependencies below are looked up in the endpoint's own worker-thread trip
+# (db.Deferred, resolved by db.in_one_trip), not each in a trip of its own (issue 11). They are
+# endpoint parameters only: a dependency that needs the user calls load_user itself.
+
+async def optional_user(request: Request, session: SessionDep) -> User | None:
+    return Deferred(lambda: load_user(session, request))  # type: ignore[return-value]
 
 
-def required_user(request: Request, session: SessionDep) -> User:
+def _required_user(request: Request, session: Session) -> User:
     user = load_user(session, request)
     if user is None:
         raise NotAuthenticated()
     return user
 
 
-def community_of(request: Request, session: SessionDep) -> Community:
+async def required_user(request: Request, session: SessionDep) -> User:
+    return Deferred(lambda: _required_user(request, session))  # type: ignore[return-value]
+
+
+def _community_of(request: Request, session: Session) -> Community:
     """The logged-in person's community; for anonymous visitors, the default community."""
     from meetingroom.community.service import default_community
 
@@ -84,6 +92,10 @@ def community_of(request: Request, session: SessionDep) -> Community:
     if user is not None:
         return session.get(Community, user.community_id)
     return default_community(session)
+
+
+async def community_of(request: Request, session: SessionDep) -> Community:
+    return Deferred(lambda: _community_of(request, session))  # type: ignore[return-value]
 
 
 async def check_unsafe_request(request: Request) -> None:
@@ -149,10 +161,16 @@ class CommunityInfo:
     self_registration: bool
 
 
-def load_page_context(request: Request, session: SessionDep) -> None:
-    """Pages need the viewer and community for the base layout (plain copies, see Viewer)."""
+async def load_page_context(request: Request, session: SessionDep) -> None:
+    """Pages need the viewer and community for the base layout (plain copies, see Viewer).
+    Loaded in the endpoint's own worker-thread trip, just before it, rather than in a trip of
+    its own (db.before_endpoint; issue 11's page floor)."""
+    before_endpoint(session, lambda: _load_page_context(request, session))
+
+
+def _load_page_context(request: Request, session: Session) -> None:
     user = load_user(session, request)
-    c = community_of(request, session)
+    c = _community_of(request, session)
     request.state.community = CommunityInfo(c.id, c.name, c.slug, c.adoption_rule,
                                             c.adoption_base, c.self_registration)
     if user is not None:

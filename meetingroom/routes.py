@@ -8,7 +8,9 @@ from __future__ import annotations
 from importlib import import_module
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
 
+from meetingroom.db import in_one_trip
 from meetingroom.deps import check_unsafe_request, load_page_context
 
 API_MODULES = [
@@ -45,19 +47,28 @@ WEB_MODULES = [
 ]
 
 
+def one_trip(router: APIRouter) -> APIRouter:
+    """Every endpoint of `router` runs with its session work in one worker-thread trip
+    (db.in_one_trip); done before the router is included, which copies the endpoints."""
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            route.endpoint = in_one_trip(route.endpoint)
+    return router
+
+
 def include_routers(app: FastAPI) -> None:
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(check_unsafe_request)])
     for name in API_MODULES:
-        api.include_router(import_module(name).router)
+        api.include_router(one_trip(import_module(name).router))
     app.include_router(api)
 
     web = APIRouter(dependencies=[Depends(check_unsafe_request), Depends(load_page_context)],
                     include_in_schema=False)
     for name in WEB_MODULES:
-        web.include_router(import_module(name).router)
+        web.include_router(one_trip(import_module(name).router))
     app.include_router(web)
     # The live sockets: no CSRF or page dependencies (they check Origin themselves, and a
     # socket cannot change anything).
     app.include_router(import_module("meetingroom.meetings.live").ws_router)
     app.include_router(import_module("meetingroom.units.review_live").ws_router)
-    app.include_router(import_module("meetingroom.pages").health_router)
+    app.include_router(one_trip(import_module("meetingroom.pages").health_router))
