@@ -3,6 +3,7 @@ app measured in the same run.
 
     python bench/pages.py                                   # SQLite, 1 worker, ~2 minutes
     python bench/pages.py --rounds 1 --duration 3           # a quick look
+    python bench/pages.py --only home                       # /healthz and the home page only
     python bench/pages.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         --redis redis://127.0.0.1:6379/0 --workers 2 --json bench/results/pages-pg.json
 
@@ -257,9 +258,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             clients.append(parent)
             procs.append(p)
         rounds: list[dict[str, dict]] = []
+        chosen = [(i, p) for i, p in enumerate(pages)
+                  if p is TRIVIAL or not args.only or any(s in p.name for s in args.only)]
         for r in range(args.rounds):
             row = {}
-            for index, page in enumerate(pages):
+            for index, page in chosen:
                 path = page.path.format(**context)
                 row[page.name] = measure(server, clients, index, path,
                                          auths.get(page.login, ({}, "")), args)
@@ -276,7 +279,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if p.is_alive():
                 p.kill()
         server.stop()
-    return summarise(pages, rounds)
+    return summarise([p for _, p in chosen], rounds)
 
 
 def summarise(pages: list[Page], rounds: list[dict]) -> dict[str, Any]:
@@ -336,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=float, default=1.0)
     p.add_argument("--duration", type=float, default=5.0, help="measured seconds per page")
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--only", nargs="*", metavar="NAME",
+                   help="measure only the pages whose name contains one of these (and /healthz)")
     p.add_argument("--json", metavar="PATH")
     args = p.parse_args(argv)
     started = time.time()

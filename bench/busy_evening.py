@@ -1,0 +1,267 @@
+"""A busy evening (issue 11): 300 residents browsing and suggesting, 30 committee members voting
+through a meeting, and 2,000 viewers on its live feed, against 2 workers on PostgreSQL and Redis,
+for 2 minutes. Target: no error, page p99 <= 300 ms.
+
+    python bench/busy_evening.py --json bench/results/busy-evening.json
+    python bench/busy_evening.py --duration 30 --viewers 200        # a quick look
+
+Everything is on this machine, over loopback (127.0.0.1) only. The server is a real `meetingroom
+serve --workers 2` (bench/app_server.py) on a fresh PostgreSQL database with Redis as the hub.
+Set-up, kept out of the measurement: the 30 members (seated, checked in) and 300 residents are
+inserted with SQL and given bearer tokens directly (no Argon2 login each, bench/live_meeting.py);
+2,000 suggestions are inserted; a member sponsors 12 proposals and the demo secretary puts them on
+one meeting and opens it, through the API.
+
+Then, at once:
+- Locust (`locust`, bench/locustfile.py, headless, one process) runs the residents (pages, the
+  suggestion list and its next page by cursor, resolutions, the meeting page; now and then a new
+  suggestion or a support), the members (each polls the meeting every 2 s and votes once on each
+  open item), the secretary (opens a vote, closes it 10 s later, the next item) and a probe on
+  /healthz every 0.5 s: the same run's baseline, so the page figures are also given as ratios.
+- 2,000 viewers on `WS /api/v1/meetings/{id}/live` (bench/ws_clients.py, their own processes):
+  every event they receive is kept with its `seq`; a viewer that misses a `seq` is a gap (an
+  error), so are a failed or dropped socket.
+
+Stats are reset once every user has started (`--reset-stats`), so the figures cover the full
+load. Locust's own CSV (`--csv`) is kept next to the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+try:  # python bench/busy_evening.py
+    from app_server import DEMO, DEMO_PASSWORD, AppServer
+    from fanout import sum_cpu
+    from live_meeting import LiveMeeting
+    from pages import insert_suggestions
+    from ws_clients import ClientSwarm, raise_nofile_limit
+except ImportError:  # pragma: no cover
+    from bench.app_server import DEMO, DEMO_PASSWORD, AppServer
+    from bench.fanout import sum_cpu
+    from bench.live_meeting import LiveMeeting
+    from bench.pages import insert_suggestions
+    from bench.ws_clients import ClientSwarm, raise_nofile_limit
+
+HERE = Path(__file__).parent
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+REDIS = "redis://127.0.0.1:6379/0"
+ITEMS = 12
+
+
+def _ok(r: httpx.Response, status: int = 200) -> dict:
+    if r.status_code != status:
+        raise RuntimeError(f"{r.request.method} {r.request.url}: {r.status_code} {r.text[:300]}")
+    return r.json()
+
+
+def prepare(server: AppServer, args: argparse.Namespace) -> dict[str, Any]:
+    """The people, the suggestions and the meeting (see the module docstring)."""
+    from meetingroom.auth.security import hash_password
+    from meetingroom.models import Attendance, Community, Suggestion, User, utcnow
+
+    meeting = LiveMeeting(server, members=args.members)
+    engine = sa.create_engine(meeting.db_url())
+    with sa.orm.Session(engine) as s:
+        community_id = s.scalars(sa.select(Community.id)).first()
+        password = hash_password(DEMO_PASSWORD)
+        members = [User(community_id=community_id, name=f"Evening member {i}",
+                        phone=f"15{i:09d}", password_hash=password, seat="part_time",
+                        is_party_member=True) for i in range(args.members)]
+        residents = [User(community_id=community_id, name=f"Evening resident {i}",
+                          phone=f"16{i:09d}", password_hash=password)
+                     for i in range(args.residents)]
+        s.add_all(members + residents)
+        s.commit()
+        member_ids = [u.id for u in members]
+        resident_ids = [u.id for u in residents]
+    # Tokens through LiveMeeting's issuer (the server's key and database, as login would).
+    meeting.member_ids = resident_ids
+    resident_tokens = meeting._tokens()
+    meeting.member_ids = member_ids
+    member_headers = [{"Authorization": f"Bearer {t}"} for t in meeting._tokens()]
+    insert_suggestions(meeting.db_url(), args.suggestions)
+    with engine.connect() as conn:
+        suggestion_ids = list(conn.execute(sa.select(Suggestion.id).order_by(
+            Suggestion.id.desc()).limit(500)).scalars())
+
+    with httpx.Client(base_url=server.url, timeout=60) as api:
+        secretary = {"Authorization": "Bearer " + _ok(api.post("/api/v1/auth/token", json={
+            "phone": DEMO["secretary"], "password": DEMO_PASSWORD}))["access_token"]}
+        proposal_ids = [_ok(api.post("/api/v1/proposals", headers=member_headers[0], json={
+            "title": f"议题 {i + 1}：为{i + 1}号楼加装电梯", "body": "居民反映上下楼困难。",
+            "draft_resolution": "年内完成。", "principle": "practical"}), 201)["id"]
+            for i in range(ITEMS)]
+        created = _ok(api.post("/api/v1/meetings", headers=secretary, json={
+            "kind": "work", "title": "今晚的工作会议", "starts_at": "2026-12-01T19:00:00+08:00",
+            "location": "社区会议室", "proposal_ids": proposal_ids}), 201)
+        meeting.id = created["id"]
+        item_ids = [item["id"] for item in created["agenda"]]
+        with engine.begin() as conn:  # every member checks in (before opening: no events)
+            conn.execute(sa.insert(Attendance.__table__), [
+                {"meeting_id": meeting.id, "user_id": uid, "present": True,
+                 "checked_in_at": utcnow()} for uid in member_ids])
+        _ok(api.post(f"/api/v1/meetings/{meeting.id}/open", headers=secretary))
+    engine.dispose()
+    return {"meeting_id": meeting.id, "item_ids": item_ids, "member_headers": member_headers,
+            "secretary_headers": secretary, "resident_tokens": resident_tokens,
+            "suggestion_ids": suggestion_ids, "live_url": meeting.live_url()}
+
+
+def read_stats(prefix: Path) -> dict[str, dict[str, Any]]:
+    rows = {}
+    with open(f"{prefix}_stats.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            name = row["Name"] if row["Type"] else "Aggregated"
+            rows[name] = {
+                "method": row["Type"], "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "rps": round(float(row["Requests/s"]), 1),
+                "p50_ms": _num(row["50%"]), "p95_ms": _num(row["95%"]),
+                "p99_ms": _num(row["99%"]), "max_ms": _num(row["Max Response Time"])}
+    return rows
+
+
+def _num(value: str) -> float | None:
+    try:
+        return round(float(value), 1)
+    except ValueError:
+        return None
+
+
+def viewer_figures(result, expected_seqs: int | None) -> dict[str, Any]:
+    """Per viewer, the seqs it saw after its snapshot must rise by one: a gap is an error."""
+    by_viewer: dict[int, list[int]] = {}
+    for conn_id, seq, _t in result.records:
+        if isinstance(seq, int):
+            by_viewer.setdefault(conn_id, []).append(seq)
+    gaps = 0
+    delivered = 0
+    for seqs in by_viewer.values():
+        delivered += len(seqs) - 1  # the snapshot is not an event
+        gaps += sum(1 for a, b in zip(seqs, seqs[1:], strict=False) if b != a + 1)
+    return {"viewers": result.viewers, "ready": result.ready, "failed": result.failed,
+            "dropped": result.dropped, "events_delivered": delivered, "seq_gaps": gaps,
+            "events_per_viewer": round(delivered / max(len(by_viewer), 1), 1),
+            "errors": result.errors[:5]}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    raise_nofile_limit(args.viewers + 1024)
+    server = AppServer(workers=args.workers, postgres=args.postgres, redis=args.redis)
+    out_dir = Path(args.json).parent if args.json else Path(server.dir)
+    prefix = out_dir / "busy-evening-locust"
+    swarm = None
+    try:
+        server.start()
+        t0 = time.monotonic()
+        setup = prepare(server, args)
+        print(f"  set up in {time.monotonic() - t0:.0f} s; {args.viewers} viewers connecting",
+              file=sys.stderr, flush=True)
+        swarm = ClientSwarm([setup["live_url"]] * args.viewers, processes=args.viewer_procs,
+                            marker_field="seq", headers={"Origin": server.url})
+        swarm.start()
+        ready, failed = swarm.wait_ready(timeout=180)
+        print(f"  viewers ready {ready}, failed {failed}; locust for {args.duration} s",
+              file=sys.stderr, flush=True)
+        users = args.residents + args.members + 1 + 2
+        env = {**os.environ, "BUSY_EVENING": json.dumps(setup)}
+        cmd = [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
+               "--host", server.url, "-u", str(users), "-r", str(args.spawn_rate),
+               "-t", f"{args.duration + users // args.spawn_rate}s", "--reset-stats",
+               "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
+               "--stop-timeout", "15"]
+        pids = server.pids()
+        cpu0, w0 = sum_cpu(pids), time.monotonic()
+        locust = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                                timeout=args.duration + 300)
+        cpu, window = sum_cpu(pids) - cpu0, time.monotonic() - w0
+        if locust.returncode not in (0, 1):  # 1: some request failed (reported below)
+            raise RuntimeError(f"locust failed ({locust.returncode}):\n{locust.stderr[-3000:]}")
+        time.sleep(2)  # the last events reach the viewers
+        viewers = viewer_figures(swarm.stop_and_collect(), None)
+        swarm = None
+    finally:
+        if swarm is not None:
+            swarm.close()
+        server.stop()
+    stats = read_stats(prefix)
+    pages = {k: v for k, v in stats.items() if k.startswith("page ")}
+    base = stats.get("baseline /healthz", {})
+    page_p99 = max((v["p99_ms"] or 0) for v in pages.values()) if pages else None
+    failures = sum(v["failures"] for k, v in stats.items() if k != "Aggregated")
+    return {"requests": stats, "viewers": viewers,
+            "page_p99_ms_worst": page_p99, "baseline_p99_ms": base.get("p99_ms"),
+            "page_p99_ratio_worst": round(page_p99 / base["p99_ms"], 2)
+            if page_p99 and base.get("p99_ms") else None,
+            "request_failures": failures,
+            "errors": failures + viewers["failed"] + viewers["dropped"] + viewers["seq_gaps"],
+            "server_cpu_s": round(cpu, 1), "window_s": round(window, 1),
+            "locust_stderr_tail": locust.stderr[-2000:]}
+
+
+def print_result(result: dict[str, Any], args: argparse.Namespace) -> None:
+    print(f"busy evening: {args.workers} workers, PostgreSQL + Redis, {args.residents} residents,"
+          f" {args.members} members, {args.viewers} viewers, {args.duration} s after ramp-up")
+    head = ["request", "count", "fail", "req/s", "p50", "p95", "p99", "max"]
+    rows = [head] + [[k, str(v["requests"]), str(v["failures"]), str(v["rps"]), str(v["p50_ms"]),
+                      str(v["p95_ms"]), str(v["p99_ms"]), str(v["max_ms"])]
+                     for k, v in result["requests"].items()]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    for j, r in enumerate(rows):
+        print("  ".join([r[0].ljust(widths[0])] + [c.rjust(w) for c, w in
+                                                    zip(r[1:], widths[1:], strict=True)]))
+        if j == 0:
+            print("  ".join("-" * w for w in widths))
+    v = result["viewers"]
+    print(f"viewers: {v['ready']}/{v['viewers']} connected, {v['failed']} failed, "
+          f"{v['dropped']} dropped, {v['events_delivered']} events delivered "
+          f"({v['events_per_viewer']} each), {v['seq_gaps']} seq gaps")
+    print(f"worst page p99 {result['page_p99_ms_worst']} ms (target <= 300), baseline /healthz "
+          f"p99 {result['baseline_p99_ms']} ms in the same run (x{result['page_p99_ratio_worst']});"
+          f" errors {result['errors']}; server CPU {result['server_cpu_s']} s in "
+          f"{result['window_s']} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="a busy evening: Locust + a live-feed swarm",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--postgres", default=PG, metavar="ADMIN_URL")
+    p.add_argument("--redis", default=REDIS)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--residents", type=int, default=300)
+    p.add_argument("--members", type=int, default=30)
+    p.add_argument("--viewers", type=int, default=2000)
+    p.add_argument("--viewer-procs", type=int, default=2)
+    p.add_argument("--suggestions", type=int, default=2000)
+    p.add_argument("--duration", type=int, default=120, help="seconds at full load")
+    p.add_argument("--spawn-rate", type=int, default=30)
+    p.add_argument("--json", metavar="PATH")
+    args = p.parse_args(argv)
+    started = time.time()
+    result = run(args)
+    print_result(result, args)
+    if args.json:
+        out = {"config": vars(args), "date": time.strftime("%Y-%m-%d %H:%M %z"),
+               "host": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                        "load_1min_at_end": os.getloadavg()[0]},
+               **result, "wall_s": round(time.time() - started, 1)}
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+        print(f"wrote {args.json}")
+    return 1 if result["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""A busy evening, as Locust users (issue 11): residents browsing and suggesting, committee
+members voting, the secretary running the votes, and a /healthz probe (the baseline of the same
+run). Run it through `bench/busy_evening.py`, which starts the servers, prepares the meeting and
+the people, adds the 2,000 live-feed viewers and reads the figures; it hands this file the
+setup in the environment variable BUSY_EVENING (JSON).
+
+Only loopback addresses: the host is the bench server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import threading
+import time
+
+from locust import HttpUser, between, constant, task
+
+SETUP = json.loads(os.environ.get("BUSY_EVENING", "{}"))
+_residents = itertools.count()
+_members = itertools.count()
+CHOICES = ("agree", "agree", "agree", "oppose", "abstain")
+PHOTO_FREE_BODY = "楼道的路灯坏了两个星期，晚上很黑，老人上下楼不方便，请尽快修理。"
+
+
+class Resident(HttpUser):
+    """Browses the public pages like a phone would; now and then suggests or supports."""
+
+    weight = 300
+    wait_time = between(2, 8)
+
+    def on_start(self) -> None:
+        tokens = SETUP["resident_tokens"]
+        self.auth = {"Authorization": f"Bearer {tokens[next(_residents) % len(tokens)]}"}
+        self.client.headers.update({"Accept-Encoding": "br, gzip",
+                                    "Accept-Language": "zh-CN,zh;q=0.9"})
+
+    @task(6)
+    def home(self) -> None:
+        self.client.get("/", name="page /")
+
+    @task(8)
+    def suggestions(self) -> None:
+        sort = random.choice(("newest", "supported"))
+        r = self.client.get(f"/suggestions?sort={sort}", name="page /suggestions")
+        if r.ok and random.random() < 0.5:
+            self.client.get(f"/suggestions/{random.choice(SETUP['suggestion_ids'])}",
+                            name="page /suggestions/{id}")
+
+    @task(3)
+    def next_page(self) -> None:
+        page = self.client.get("/api/v1/suggestions?limit=20", name="api /suggestions").json()
+        if page.get("next_cursor"):
+            self.client.get(f"/api/v1/suggestions?limit=20&cursor={page['next_cursor']}",
+                            name="api /suggestions?cursor")
+
+    @task(3)
+    def resolutions(self) -> None:
+        self.client.get("/resolutions", name="page /resolutions")
+
+    @task(2)
+    def meeting(self) -> None:
+        self.client.get(f"/meetings/{SETUP['meeting_id']}", name="page /meetings/{id}")
+
+    @task(1)
+    def suggest(self) -> None:
+        n = random.randrange(10**9)
+        self.client.post("/api/v1/suggestions", headers=self.auth, name="api POST /suggestions",
+                         data={"title": f"晚上路灯不亮 {n}", "body": PHOTO_FREE_BODY})
+
+    @task(2)
+    def support(self) -> None:
+        sid = random.choice(SETUP["suggestion_ids"])
+        self.client.post(f"/api/v1/suggestions/{sid}/support", headers=self.auth,
+                         name="api POST /suggestions/{id}/support")
+
+
+class Member(HttpUser):
+    """A committee member's phone: reads the meeting, votes on each item once it opens."""
+
+    weight = 30
+    wait_time = constant(2)
+
+    def on_start(self) -> None:
+        headers = SETUP["member_headers"]
+        self.auth = headers[next(_members) % len(headers)]
+        self.voted: set[int] = set()
+
+    @task
+    def follow_and_vote(self) -> None:
+        meeting = self.client.get(f"/api/v1/meetings/{SETUP['meeting_id']}",
+                                  name="api /meetings/{id}").json()
+        for item in meeting.get("agenda", []):
+            if item["vote_status"] == "open" and item["id"] not in self.voted:
+                time.sleep(random.uniform(0, 1.5))  # reading the item, then the thumb
+                with self.client.post(f"/api/v1/items/{item['id']}/ballots", headers=self.auth,
+                                      json={"choice": random.choice(CHOICES)},
+                                      name="api POST /items/{id}/ballots",
+                                      catch_response=True) as r:
+                    if r.status_code == 201 or (r.status_code == 409 and "already" in r.text):
+                        r.success()  # 409 "already voted": a retried request, not an error
+                self.voted.add(item["id"])
+
+
+class Secretary(HttpUser):
+    """Opens a vote on the next item, lets it run, closes it: an item every ~12 s."""
+
+    fixed_count = 1
+    wait_time = constant(0)
+    _lock = threading.Lock()
+
+    def on_start(self) -> None:
+        self.auth = SETUP["secretary_headers"]
+        self.items = list(SETUP["item_ids"])
+
+    @task
+    def run_the_votes(self) -> None:
+        if not self.items:
+            time.sleep(5)
+            return
+        item = self.items.pop(0)
+        self.client.post(f"/api/v1/items/{item}/vote/open", headers=self.auth,
+                         json={"secret": False}, name="api POST /items/{id}/vote/open")
+        time.sleep(10)
+        self.client.post(f"/api/v1/items/{item}/vote/close", headers=self.auth,
+                         name="api POST /items/{id}/vote/close")
+        time.sleep(2)
+
+
+class Probe(HttpUser):
+    """The baseline of the same run: a trivial endpoint, under the same load."""
+
+    fixed_count = 2
+    wait_time = constant(0.5)
+
+    @task
+    def healthz(self) -> None:
+        self.client.get("/healthz", name="baseline /healthz")
