@@ -32,6 +32,7 @@ import argparse
 import csv
 import json
 import os
+import random
 import subprocess
 import sys
 import time
@@ -84,13 +85,22 @@ def prepare(server: AppServer, args: argparse.Namespace) -> dict[str, Any]:
                      for i in range(args.residents)]
         s.add_all(members + residents)
         s.commit()
-        member_ids = [u.id for u in members]
         resident_ids = [u.id for u in residents]
+        # Every seated person checks in (the demo's committee too): quorum is R7.1's 2/3 of S.
+        member_ids = list(s.scalars(sa.select(User.id).where(
+            User.community_id == community_id, User.seat.is_not(None))))
+        voters = [u.id for u in members]
     # Tokens through LiveMeeting's issuer (the server's key and database, as login would).
     meeting.member_ids = resident_ids
     resident_tokens = meeting._tokens()
-    meeting.member_ids = member_ids
+    meeting.member_ids = voters
     member_headers = [{"Authorization": f"Bearer {t}"} for t in meeting._tokens()]
+    if engine.dialect.name == "postgresql":
+        # Redis channels are named by meeting id and shared by every run on this Redis: a
+        # fresh database's meeting 1 must not hear another run's meeting 1.
+        with engine.begin() as conn:
+            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('meeting', 'id'), "
+                                 f"{random.randint(10**6, 10**9)})")
     insert_suggestions(meeting.db_url(), args.suggestions)
     with engine.connect() as conn:
         suggestion_ids = list(conn.execute(sa.select(Suggestion.id).order_by(
