@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from sqlalchemy import text
 
 from meetingroom.db import SessionDep
-from meetingroom.deps import CurrentUser
+from meetingroom.deps import CurrentUser, OptionalUser
 from meetingroom.pagination import CursorQuery
 from meetingroom.settings import LOCALES
 from meetingroom.templating import page
@@ -32,8 +32,20 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 @router.get("/")
-def home(request: Request):
-    return page(request, "home.html")
+def home(request: Request, session: SessionDep, user: OptionalUser):
+    """For a logged-in person: one call to action, then his matters in progress."""
+    from meetingroom import residents
+
+    mine = residents.my_page(session, user=user) if user is not None else None
+    return page(request, "home.html", mine=mine)
+
+
+@router.get("/me")
+def me(request: Request, session: SessionDep, user: CurrentUser):
+    """我的: my suggestions, what I support, what I can rate; my account and logging out."""
+    from meetingroom import residents
+
+    return page(request, "me.html", mine=residents.my_page(session, user=user))
 
 
 @health_router.get("/favicon.ico")

@@ -27,7 +27,7 @@ def test_register_logs_in_and_logout_logs_out(client):
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     home = client.get("/").text
-    assert "钱阿姨" in home and "退出" in home
+    assert "钱阿姨" in home and "退出" in client.get("/me").text
     token = csrf_of(client, "/")
     client.post("/logout", data={"csrf_token": token})
     assert "钱阿姨" not in client.get("/").text

@@ -19,9 +19,11 @@ def test_register_then_log_out_and_in_again(live_server, new_page):
     page.wait_for_url(f"{live_server.url}/")
     assert "欢迎您，钱阿姨" in page.content()
     assert no_horizontal_scroll(page)
-    page.click("nav button:has-text('退出')")
+    page.click("nav a.who-link")  # 我的: the person's page, with logging out
+    assert page.locator("main h1").inner_text() == "钱阿姨"
+    page.click("main button:has-text('退出')")
     login(page, live_server.url, "13712345678", "qian-ayi-2026")
-    assert page.locator("nav a.who-link").inner_text() == "钱阿姨"
+    assert page.locator("nav a.who-link").inner_text() == "我的"
 
 
 def test_wrong_password_says_so_without_revealing_the_account(live_server, new_page):
