@@ -686,6 +686,9 @@ def render_docx(minutes: Minutes) -> bytes:
         _run(h, text, font=HEADING_FONT, size=BODY_PT)
 
     heading(_("Matters decided"))
+    if minutes.adoption_rule:
+        rule = doc.add_paragraph(_("Adoption rule in force: {rule}", rule=minutes.adoption_rule))
+        rule.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
     for item in minutes.items:
         first, *rest = item_paragraphs(item)
         p = doc.add_paragraph()
