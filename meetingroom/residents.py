@@ -38,8 +38,9 @@ class Mine:
 
 def my_page(session: Session, *, user: User) -> Mine:
     """What "我的" shows; a bounded number of rows whatever the history."""
-    mine, total = suggestions.list_suggestions(session, community_id=user.community_id,
-                                               viewer=user, author_id=user.id, limit=LIMIT)
+    own = suggestions.list_suggestions(session, community_id=user.community_id, viewer=user,
+                                       author_id=user.id, limit=LIMIT)
+    mine, total = own.items, own.total
     supported = list(session.exec(
         select(Suggestion).join(Support, Support.suggestion_id == Suggestion.id)
         .where(Support.user_id == user.id, Suggestion.community_id == user.community_id,
