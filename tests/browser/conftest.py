@@ -68,7 +68,9 @@ class LiveServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "meetingroom", "serve", "--port", str(self.port)],
             env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        # Generous: a busy 2-core machine can take 20 s just to import the app; a healthy server
+        # answers at once, so the wait costs nothing when things are quick.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
