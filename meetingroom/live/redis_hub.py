@@ -26,6 +26,16 @@ events instead of buffering them (ballots are safe in the database; the screens 
 snapshot), and keeps reconnecting with capped exponential backoff. When the subscription is
 active again, every room listener of this worker receives `{"type": "resync"}` (see
 `meetingroom.live.hub` for what a listener must do with it) and the recovery is logged (WARNING).
+
+Workers do not come back at the same moment. An event dropped by a worker whose subscription
+was still down never reached the workers that had already resynced, and nothing told them: some
+screens stayed one ballot behind for good (issue 9 §5). So a worker that dropped events
+remembers their rooms, and once it is back it publishes them on the control channel
+`meetingroom:!resync`; every other worker then resyncs those rooms too.
+
+A publish that fails is retried once, on a fresh connection, before its events count as
+dropped: after an outage the pool still holds the connection Redis closed, and the first
+publish on it fails although Redis is back (it used to log a second, spurious "unreachable").
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ import json
 import logging
 import random
 import time
+import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
@@ -49,6 +60,9 @@ log = logging.getLogger("meetingroom.live")
 
 CHANNEL_PREFIX = "meetingroom:"
 PATTERN = CHANNEL_PREFIX + "*"
+CONTROL_ROOM = "!resync"  # rooms are "meeting:{id}", "review:{id}": never this
+CONTROL_CHANNEL = CHANNEL_PREFIX + CONTROL_ROOM
+MAX_DROPPED_ROOMS = 1000  # past this, a worker that is back asks for a resync of every room
 
 
 def redacted(url: str) -> str:
@@ -82,6 +96,10 @@ class RedisHub(LocalFanout):
         self._outbox: asyncio.Queue[tuple[str, str]] | None = None
         self._tasks: list[asyncio.Task] = []
         self._first_attempt: asyncio.Event | None = None
+        self.id = uuid.uuid4().hex  # tells this worker's own control messages from others'
+        # Rooms whose events this worker dropped since Redis was last reachable (None: too
+        # many to list, every room); published on the control channel once it is back.
+        self._dropped_rooms: set[str] | None = set()
 
     # ---------------------------------------------------------------- life cycle
 
@@ -123,7 +141,7 @@ class RedisHub(LocalFanout):
         if loop is None or loop.is_closed() or self._outbox is None:
             return
         if not self.connected:
-            self.dropped += 1  # no unbounded buffer while Redis is away; screens will resync
+            self._drop(room)  # no unbounded buffer while Redis is away; screens will resync
             return
         item = (CHANNEL_PREFIX + room, dumps(event))
         try:
@@ -140,7 +158,7 @@ class RedisHub(LocalFanout):
         try:
             self._outbox.put_nowait(item)
         except asyncio.QueueFull:
-            self.dropped += 1
+            self._drop(item[0][len(CHANNEL_PREFIX):])
             if not self._full_logged:
                 self._full_logged = True
                 log.error("live: %d events waiting for Redis at %s; dropping new ones",
@@ -155,18 +173,41 @@ class RedisHub(LocalFanout):
             if self._outbox.empty():
                 self._full_logged = False
             if not self.connected:
-                self.dropped += len(batch)
+                for channel, _data in batch:
+                    self._drop(channel[len(CHANNEL_PREFIX):])
                 continue
             try:
-                # One pipeline, one connection, one task: the order of publish() is kept.
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for channel, data in batch:
-                        pipe.publish(channel, data)
-                    await pipe.execute()
+                try:
+                    await self._send(batch)
+                except (RedisError, OSError):
+                    # The failed connection was closed and goes back to the pool as such: the
+                    # retry connects afresh. A dead pooled connection after an outage is not
+                    # an outage. (A batch half sent before the error is sent again: listeners
+                    # skip a seq they have already delivered.)
+                    await self._send(batch)
             except (RedisError, OSError) as exc:
-                self.dropped += len(batch)
+                for channel, _data in batch:
+                    self._drop(channel[len(CHANNEL_PREFIX):])
                 # The subscriber sees connected=False and goes through reconnect + resync.
                 self._mark_down(exc)
+
+    async def _send(self, batch: list[tuple[str, str]]) -> None:
+        assert self._redis is not None
+        # One pipeline, one connection, one task: the order of publish() is kept.
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for channel, data in batch:
+                pipe.publish(channel, data)
+            await pipe.execute()
+
+    def _drop(self, room: str) -> None:
+        self.dropped += 1
+        if room == CONTROL_ROOM:  # its list is lost: ask for every room next time
+            self._dropped_rooms = None
+        if self._dropped_rooms is None:
+            return
+        self._dropped_rooms.add(room)
+        if len(self._dropped_rooms) > MAX_DROPPED_ROOMS:
+            self._dropped_rooms = None
 
     # ---------------------------------------------------------------- subscribing
 
@@ -223,6 +264,9 @@ class RedisHub(LocalFanout):
 
     def _deliver(self, channel: bytes, data: bytes) -> None:
         room = channel.decode()[len(CHANNEL_PREFIX):]
+        if room == CONTROL_ROOM:
+            self._control(data)
+            return
         if room not in self.listeners:
             return  # nobody here watches this meeting: skip parsing
         try:
@@ -231,6 +275,21 @@ class RedisHub(LocalFanout):
             log.warning("live: ignoring a malformed message on %s", channel)
             return
         self.enqueue(room, event)
+
+    def _control(self, data: bytes) -> None:
+        """Another worker is back and had dropped events of these rooms: resync ours."""
+        try:
+            message = json.loads(data)
+            rooms = message["rooms"]
+        except (ValueError, KeyError, TypeError):
+            log.warning("live: ignoring a malformed control message")
+            return
+        if message.get("from") == self.id:
+            return  # our own: this worker resynced its rooms when its subscription came back
+        wanted = list(self.listeners) if rooms == "*" else [r for r in rooms
+                                                             if r in self.listeners]
+        for room in wanted:
+            self.enqueue(room, {"type": RESYNC_TYPE})
 
     # ---------------------------------------------------------------- outage
 
@@ -247,6 +306,11 @@ class RedisHub(LocalFanout):
         for room in rooms:
             self.enqueue(room, {"type": RESYNC_TYPE})
         self.connected = True
+        dropped_rooms, self._dropped_rooms = self._dropped_rooms, set()
+        if dropped_rooms is None or dropped_rooms:
+            # The workers that came back before us never got these events: tell them.
+            listed: list[str] | str = "*" if dropped_rooms is None else sorted(dropped_rooms)
+            self._put((CONTROL_CHANNEL, dumps({"rooms": listed, "from": self.id})))
         if self._outage_logged:
             log.warning("live: Redis at %s is back (%d events dropped meanwhile); %d rooms resync",
                         redacted(self.url), self.dropped, len(rooms))
