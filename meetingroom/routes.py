@@ -23,6 +23,7 @@ API_MODULES = [
     "meetingroom.suggestions.api",       # step 1
     "meetingroom.proposals.api",         # step 2
     "meetingroom.meetings.api",          # step 3: meetings, attendance, votes, tallies
+    "meetingroom.meetings.ballot_api",   # step 3: ballots, written in groups (ballot_box.py)
     "meetingroom.meetings.record_api",   # step 3: minutes, ballot log
     "meetingroom.followup.api",          # step 4
     "meetingroom.units.api",             # member units (R5)

@@ -14,7 +14,6 @@ from meetingroom.meetings.schemas import (
     AgendaAddIn,
     AgendaOrderIn,
     AttendanceIn,
-    BallotIn,
     ConveneIn,
     HandsIn,
     MeetingIn,
@@ -155,12 +154,7 @@ def open_vote(item_id: Id, user: CurrentUser, session: SessionDep,
     return _tally(session, user.community_id, item_id)
 
 
-@router.post("/items/{item_id}/ballots", response_model=TallyOut, status_code=201,
-             summary="Cast your ballot: agree, oppose or abstain; once, final (R7.5)")
-def cast_ballot(item_id: Id, body: BallotIn, user: CurrentUser, session: SessionDep):
-    item = service.cast_ballot(session, actor=user, item_id=item_id, choice=body.choice)
-    st = service.state_after_ballot(session, meeting_id=item.meeting_id)
-    return state.tally_data(st, item.id, get_locale())
+# POST /items/{item_id}/ballots: ballot_api.py (group commit, no session of its own)
 
 
 @router.post("/items/{item_id}/vote/close", response_model=TallyOut,

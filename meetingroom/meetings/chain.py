@@ -51,6 +51,27 @@ def append(session: Session, *, meeting_id: int, payload: dict) -> ChainEntry:
     return entry
 
 
+def extend(session: Session, *, meeting_id: int, payloads: list[dict]) -> None:
+    """Add several entries in order after the meeting's last (a batch of ballots): one read of
+    the last entry, the links computed here. Same locking rule as `append`."""
+    if not payloads:
+        return
+    last = session.exec(select(ChainEntry.position, ChainEntry.hash)
+                        .where(ChainEntry.meeting_id == meeting_id)
+                        .order_by(ChainEntry.position.desc()).limit(1)).first()
+    position, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+    rows = []
+    for payload in payloads:
+        text = canonical(payload)
+        position += 1
+        entry_hash = link(prev_hash, text)
+        rows.append(ChainEntry(meeting_id=meeting_id, position=position, payload=text,
+                               prev_hash=prev_hash, hash=entry_hash))
+        prev_hash = entry_hash
+    session.add_all(rows)
+    session.flush()
+
+
 def entries(session: Session, meeting_id: int) -> list[ChainEntry]:
     return list(session.exec(select(ChainEntry).where(ChainEntry.meeting_id == meeting_id)
                              .order_by(ChainEntry.position)).all())

@@ -46,8 +46,13 @@ HTML_QUEUE = 64  # HTML messages are larger and carry whole screens; fewer are e
 CLOSE_NOT_ALLOWED = 1008  # policy violation: foreign Origin, or not allowed to watch
 CLOSE_TOO_SLOW = 1013  # "try again later": htmx's hx-ws and good clients reconnect on it
 CLOSE_NOT_FOUND = 4404
-HEARTBEAT_SECONDS = 15  # HTML screens: meetings.js reconnects after 45 s of silence
+# Every socket hears something at least this often, so a client notices a dead connection by
+# silence: JSON clients reconnect after 30 s without a message (CONTRACT "Live feed"), HTML
+# screens likewise (meetings.js). The server notices a dead client by its WebSocket pings
+# (`meetingroom serve`: every 10 s, closed after 10 s without a pong).
+HEARTBEAT_SECONDS = 10
 HEARTBEAT = "<!-- heartbeat -->"  # htmx swaps nothing for a message with no element
+JSON_HEARTBEAT = dumps({"type": "heartbeat"})  # no seq: it is no event, it fills no gap
 
 ws_router = APIRouter()
 
@@ -108,7 +113,7 @@ class Client:
 
     def __post_init__(self) -> None:
         self.queue: asyncio.Queue[tuple[int | None, str]] = asyncio.Queue(self.limit)
-        self.gone = asyncio.Event()
+        self.writer: asyncio.Task[None] | None = None
 
     @property
     def synced(self) -> bool:
@@ -122,11 +127,19 @@ class Client:
             self.queue.put_nowait((seq, text))
         except asyncio.QueueFull:
             self.dropped = True
-            self.gone.set()
+            if self.writer is not None:
+                self.writer.cancel()  # _serve sees it end, and closes the socket with 1013
 
     async def write(self) -> None:
+        """Sends what is queued, and a heartbeat after HEARTBEAT_SECONDS of silence. One task
+        per socket for both (plus its reader): tasks are most of a socket's memory."""
+        heartbeat = HEARTBEAT if self.view is not None else JSON_HEARTBEAT
         while True:
-            seq, text = await self.queue.get()
+            try:
+                async with asyncio.timeout(HEARTBEAT_SECONDS):
+                    seq, text = await self.queue.get()
+            except TimeoutError:
+                seq, text = None, heartbeat
             if seq is not None and self.since is not None and seq <= self.since:
                 continue
             await self.ws.send_text(text)
@@ -302,17 +315,20 @@ class Room:
     def _deliver(self, event: dict) -> None:
         self._apply(event)
         seq = event["seq"]
-        ballot = event.get("ballot")
+        # A tally event carries the batch's ballots (service.cast_ballots), for the voters'
+        # own pages only; JSON clients never see them.
+        ballots = {b["voter_id"]: b for b in event.get("ballots", ())}
         for client in list(self.clients):
             if client.view is None:
                 client.offer(seq, self.json_text(event, client.locale))
                 continue
-            own = bool(ballot and client.user_id == ballot["voter_id"])
-            if own:
-                client.votes[ballot["item_id"]] = ballot["choice"]
+            own = ballots.get(client.user_id) if client.user_id is not None else None
+            if own is not None:
+                client.votes[own["item_id"]] = own["choice"]
             if client.synced:
+                quiet = own is not None and own["choice"] is None
                 client.offer(seq, self.frame(client.view, client.locale)
-                             + self.personal(client, quiet=own and ballot["choice"] is None))
+                             + self.personal(client, quiet=quiet))
             else:
                 client.offer(seq, self.frame(client.view, client.locale))
 
@@ -473,10 +489,8 @@ async def _serve(ws: WebSocket, meeting_id: Id, view: str | None) -> None:
             # Events queued while we read carry only shared fragments: follow them with the
             # ballot box as the newest state has it.
             client.offer(room.seq, room.personal(client))
-        tasks = [asyncio.create_task(client.write()), asyncio.create_task(_read_until_closed(ws)),
-                 asyncio.create_task(client.gone.wait())]
-        if view is not None:
-            tasks.append(asyncio.create_task(_heartbeat(client)))
+        client.writer = asyncio.create_task(client.write())
+        tasks = [client.writer, asyncio.create_task(_read_until_closed(ws))]
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         if client.dropped:
             log.info("live: dropped a slow socket on meeting %s", meeting_id)
@@ -492,13 +506,6 @@ async def _serve(ws: WebSocket, meeting_id: Id, view: str | None) -> None:
                 ws.client_state == WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
                 await ws.close(code=1001)
-
-
-async def _heartbeat(client: Client) -> None:
-    """Lets a screen tell a quiet meeting from a dead connection (see meetings.js)."""
-    while True:
-        await asyncio.sleep(HEARTBEAT_SECONDS)
-        client.offer(None, HEARTBEAT)
 
 
 async def _read_until_closed(ws: WebSocket) -> None:

@@ -25,7 +25,14 @@ from sqlmodel import Session, func, select
 from meetingroom import audit, tracking, types
 from meetingroom.auth.service import require_secretary
 from meetingroom.db import insert_once
-from meetingroom.errors import Conflict, Forbidden, Invalid, NotFound
+from meetingroom.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotAuthenticated,
+    NotFound,
+)
 from meetingroom.i18n import get_locale
 from meetingroom.meetings import chain, live, rules, state
 from meetingroom.models import (
@@ -143,7 +150,7 @@ def _bump(session: Session, meeting: Meeting) -> int:
 
 
 def _emit(session: Session, meeting: Meeting, seq: int, kind: str, *, item_id: int | None = None,
-          meeting_too: bool = True, tallies: bool = False, ballot: dict | None = None) -> None:
+          meeting_too: bool = True, tallies: bool = False) -> None:
     """Build the event from the state as this transaction leaves it; publish after commit."""
     session.flush()
     st = state.load(session, meeting.id)
@@ -157,21 +164,8 @@ def _emit(session: Session, meeting: Meeting, seq: int, kind: str, *, item_id: i
         if tallies:
             body["tallies"] = state.tallies_data(st, locale)
         locales[locale] = body
-    session.info["emitted_state"] = (meeting.id, seq, st)  # see state_after_ballot
     event = {"type": kind, "seq": seq, "meeting_id": meeting.id, "locales": locales}
-    if ballot is not None:
-        event["ballot"] = ballot  # internal: lets the voter's own page know; never sent as JSON
     live.publish_after_commit(session, meeting.id, event)
-
-
-def state_after_ballot(session: Session, *, meeting_id: int) -> state.MeetingState:
-    """The state the ballot's tally event was just built from (cast_ballot writes nothing after
-    it), so the ballot's response needs no second read of the whole meeting: with 500 members
-    that read was a third of a ballot's cost (docs/benchmarks.md, ballot burst)."""
-    emitted = session.info.get("emitted_state")
-    if emitted is not None and emitted[0] == meeting_id:
-        return emitted[2]
-    return state.load(session, meeting_id)
 
 
 def _record(session: Session, actor: User, action: str, entity: str, entity_id: int | None,
@@ -637,50 +631,140 @@ def open_vote(session: Session, *, actor: User, item_id: int, secret: bool = Fal
     return item
 
 
+@dataclass
+class CastBatch:
+    """What a batch of ballots on one item came to: per ballot, None (recorded) or the error
+    that refused it; and the tally after the batch, per locale (what each 201 answers)."""
+
+    item: AgendaItem | None
+    errors: list[DomainError | None]
+    tallies: dict[str, dict]
+
+
 def cast_ballot(session: Session, *, actor: User, item_id: int, choice: str) -> AgendaItem:
-    """A seated member who is present casts his ballot: once, final (R7.5). "Once" is the
-    database's unique (item, voter) constraint; the count is an atomic `+ 1`. A secret ballot
-    (R7.6) records that he voted and adds to the count, nothing that links him to the choice."""
-    if choice not in CHOICES:
-        raise Invalid("Choose agree, oppose or abstain.", field="choice")
-    meeting, item = _lock_item(session, actor, item_id)
-    if actor.seat is None:
-        raise Forbidden("Only seated committee members vote; observers and residents do not.",
-                        rule="R7.5")
-    if meeting.status != "open" or item.vote_status == "pending":
-        raise Conflict("No vote is open on this item.")
-    if item.vote_status == "closed":
+    """A seated member who is present casts his ballot: once, final (R7.5). A batch of one
+    (`cast_ballots`); the page's form and the demo use it, the API groups ballots."""
+    batch = cast_ballots(session, item_id=item_id, ballots=[(actor.id, choice)],
+                         community_id=actor.community_id)
+    if batch.errors[0] is not None:
+        raise batch.errors[0]
+    assert batch.item is not None
+    return batch.item
+
+
+def cast_ballots(session: Session, *, item_id: int, ballots: list[tuple[int, str]],
+                 community_id: int | None = None) -> CastBatch:
+    """Ballots of several members on one item in one transaction (group commit, issue 11): one
+    lock of the meeting, each ballot checked as if alone (seated, present, seated when the
+    meeting opened, once, R7.5), the accepted ones written, one `seq` and one `tally` event for
+    all of them. "Once" is the database's unique (item, voter) constraint; the counts are one
+    atomic `+ n`. A secret ballot (R7.6) records that he voted and adds to the count, nothing
+    that links him to the choice (a batch only blurs the order further).
+
+    The work does not grow with the committee: the users of the batch, their attendance and
+    earlier ballots are read by id, the tally is built from the item's counters and what was
+    frozen when the vote opened (state.build_tally), never from the whole meeting's state."""
+    errors: list[DomainError | None] = [None] * len(ballots)
+    item = session.get(AgendaItem, item_id)
+    if item is None or (community_id is not None and item.community_id != community_id):
+        return CastBatch(None, [NotFound("No such agenda item.") for _ in ballots], {})
+    meeting = session.exec(select(Meeting).where(Meeting.id == item.meeting_id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+    session.refresh(item)
+    uids = sorted({uid for uid, _ in ballots})
+    users = {u.id: u for u in session.exec(select(User).where(User.id.in_(uids))).all()}
+    here = set(session.exec(select(Attendance.user_id).where(
+        Attendance.meeting_id == meeting.id, Attendance.present,
+        Attendance.user_id.in_(uids))).all())
+    voted = set(session.exec(select(VoteCast.voter_id).where(
+        VoteCast.item_id == item.id, VoteCast.voter_id.in_(uids))).all())
+    accepted: list[tuple[User, str]] = []
+    for n, (uid, choice) in enumerate(ballots):
+        user = users.get(uid)
+        if choice not in CHOICES:
+            errors[n] = Invalid("Choose agree, oppose or abstain.", field="choice")
+        elif user is None or not user.is_active:
+            errors[n] = NotAuthenticated()
+        elif user.community_id != item.community_id:
+            errors[n] = NotFound("No such agenda item.")
+        elif user.seat is None:
+            errors[n] = Forbidden("Only seated committee members vote; observers and residents "
+                                  "do not.", rule="R7.5")
+        elif meeting.status != "open" or item.vote_status == "pending":
+            errors[n] = Conflict("No vote is open on this item.")
+        elif item.vote_status == "closed":
+            errors[n] = Conflict("The vote on this item is closed.")
+        elif not counts_in(meeting, uid):
+            errors[n] = Forbidden("You were seated after this meeting opened: you attend it "
+                                  "without a vote.", rule="R7.5")
+        elif uid not in here:
+            errors[n] = Forbidden("Check in to the meeting before you vote.", rule="R7.5")
+        elif uid in voted:
+            errors[n] = Conflict("You have already voted on this item; a ballot is final.",
+                                 rule="R7.5")
+        else:
+            voted.add(uid)
+            accepted.append((user, choice))
+    if accepted:
+        _write_ballots(session, meeting, item, accepted)
+    tallies = _item_tallies(session, meeting, item)
+    if accepted:
+        seq = _bump(session, meeting)
+        secret = item.method == "secret"
+        event = {"type": "tally", "seq": seq, "meeting_id": meeting.id,
+                 "locales": {locale: {"tally": tally} for locale, tally in tallies.items()},
+                 # internal: lets each voter's own page know; never sent as JSON
+                 "ballots": [{"voter_id": user.id, "item_id": item.id,
+                              "choice": None if secret else choice}
+                             for user, choice in accepted]}
+        live.publish_after_commit(session, meeting.id, event)
+    return CastBatch(item, errors, tallies)
+
+
+def _write_ballots(session: Session, meeting: Meeting, item: AgendaItem,
+                   accepted: list[tuple[User, str]]) -> None:
+    """The rows of accepted ballots (under the meeting's lock): who voted (the unique
+    constraint), the counts, open ballots' choices, the audit rows and the chain entries."""
+    session.add_all([VoteCast(item_id=item.id, voter_id=user.id) for user, _ in accepted])
+    session.flush()  # a duplicate fails here: the batch rolls back, ballots go one by one
+    counts = {c: sum(1 for _, choice in accepted if choice == c) for c in CHOICES}
+    columns = {getattr(AgendaItem, c): getattr(AgendaItem, c) + n
+               for c, n in counts.items() if n}
+    row = session.execute(sa.update(AgendaItem)
+                          .where(AgendaItem.id == item.id, AgendaItem.vote_status == "open")
+                          .values(columns)
+                          .returning(AgendaItem.agree, AgendaItem.oppose, AgendaItem.abstain)
+                          .execution_options(synchronize_session=False)).first()
+    if row is None:  # cannot happen under the meeting lock; refuse rather than miscount
         raise Conflict("The vote on this item is closed.")
-    here = session.exec(select(Attendance.present).where(
-        Attendance.meeting_id == meeting.id, Attendance.user_id == actor.id)).first()
-    if not counts_in(meeting, actor.id):
-        raise Forbidden("You were seated after this meeting opened: you attend it without a "
-                        "vote.", rule="R7.5")
-    if not here:
-        raise Forbidden("Check in to the meeting before you vote.", rule="R7.5")
-    if not insert_once(session, VoteCast(item_id=item.id, voter_id=actor.id)):
-        raise Conflict("You have already voted on this item; a ballot is final.", rule="R7.5")
-    column = getattr(AgendaItem, choice)
-    done = session.execute(sa.update(AgendaItem)
-                           .where(AgendaItem.id == item.id, AgendaItem.vote_status == "open")
-                           .values({column: column + 1})
-                           .execution_options(synchronize_session=False)).rowcount
-    if done != 1:  # cannot happen under the meeting lock; refuse rather than miscount
-        raise Conflict("The vote on this item is closed.")
+    for name, value in zip(CHOICES, row, strict=True):
+        set_committed_value(item, name, value)
     secret = item.method == "secret"
-    if secret:
-        entry = {"type": "ballot", "item_id": item.id, "secret": True}
-        _record(session, actor, "ballot.cast", "agenda_item", item.id, secret=True)
-    else:
-        session.add(Ballot(item_id=item.id, voter_id=actor.id, choice=choice))
-        entry = {"type": "ballot", "item_id": item.id, "voter_id": actor.id, "choice": choice}
-        _record(session, actor, "ballot.cast", "agenda_item", item.id, choice=choice)
-    seq = _bump(session, meeting)
-    chain.append(session, meeting_id=meeting.id, payload=entry)
-    _emit(session, meeting, seq, "tally", item_id=item.id, meeting_too=False,
-          ballot={"voter_id": actor.id, "item_id": item.id,
-                  "choice": None if secret else choice})
-    return item
+    payloads = []
+    for user, choice in accepted:
+        if secret:
+            payloads.append({"type": "ballot", "item_id": item.id, "secret": True})
+            _record(session, user, "ballot.cast", "agenda_item", item.id, secret=True)
+        else:
+            session.add(Ballot(item_id=item.id, voter_id=user.id, choice=choice))
+            payloads.append({"type": "ballot", "item_id": item.id, "voter_id": user.id,
+                             "choice": choice})
+            _record(session, user, "ballot.cast", "agenda_item", item.id, choice=choice)
+    chain.extend(session, meeting_id=meeting.id, payloads=payloads)
+
+
+def _item_tallies(session: Session, meeting: Meeting, item: AgendaItem) -> dict[str, dict]:
+    """An open item's tally, per locale, from its row (state.build_tally): S and P frozen when
+    its vote opened, R7.4 frozen when the meeting opened; who voted, for open ballots (one
+    indexed read of ids, once per batch: the screens name who has not voted yet)."""
+    rule, base = _adoption(session, meeting)
+    voted_ids = None
+    if item.method == "ballot":
+        voted_ids = sorted(session.exec(select(VoteCast.voter_id).where(
+            VoteCast.item_id == item.id)).all())
+    return {locale: state.build_tally(meeting.kind, item, rule, base, item.seated_at_open or 0,
+                                      item.present_at_open or 0, voted_ids, locale)
+            for locale in LOCALES}
 
 
 def _decide(session: Session, meeting: Meeting, item: AgendaItem) -> rules.Outcome:

@@ -171,6 +171,15 @@ def tally_data(state: MeetingState, item_id: int, locale: str) -> dict:
     seated = state.seated if pending or item.seated_at_open is None else item.seated_at_open
     eligible = state.present if pending or item.present_at_open is None else item.present_at_open
     rule, base = _settings_of(state, it)
+    return build_tally(state.meeting.kind, item, rule, base, seated, eligible, it.voted_ids,
+                       locale)
+
+
+def build_tally(kind: str, item: AgendaItem, rule: rules.AdoptionRule, base: rules.AdoptionBase,
+                seated: int, eligible: int, voted_ids: list[int] | None, locale: str) -> dict:
+    """The tally object from the item's row and the numbers that decide it. A ballot builds its
+    event with this alone (the counters, and S, P and R7.4 frozen when the vote opened), never
+    from a rebuilt meeting state, so its cost does not grow with the committee (issue 11)."""
     cast = item.agree + item.oppose + item.abstain
     hidden = item.method == "secret" and item.vote_status == "open"
     return {
@@ -186,9 +195,10 @@ def tally_data(state: MeetingState, item_id: int, locale: str) -> dict:
         "eligible": eligible,
         "seated": seated,
         "needed": rules.votes_needed(rule, base, seated, eligible),
-        "rule": rules.rule_sentence(state.meeting.kind, rule, base, seated, eligible, locale),
+        "rule": rules.rule_sentence(rules.MeetingKind(kind), rule, base, seated, eligible,
+                                    locale),
         "outcome": item.outcome,
-        "voted_ids": it.voted_ids,
+        "voted_ids": voted_ids,
         "opened_at": iso(item.opened_at),
         "closed_at": iso(item.closed_at),
     }

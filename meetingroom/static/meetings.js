@@ -4,7 +4,7 @@
    A static file because the Content-Security-Policy forbids inline scripts. */
 (function () {
   "use strict";
-  var QUIET_MS = 45000; // the server sends a heartbeat every 15 s
+  var QUIET_MS = 30000; // the server sends a heartbeat every 10 s (live.py)
   var timer = null;
   var connection = null;
 

@@ -1,0 +1,139 @@
+"""Issue 11 target 1: ballots in constant time, written in groups (group commit).
+
+Ballots that arrive together share one transaction, one `seq` and one `tally` event; each is
+durable before its 201, each is still checked as if alone (R7.5), and the tally event is built
+from the item's counters and what was frozen when the vote opened — never from a rebuilt
+meeting state."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlmodel import func, select
+
+from meetingroom.meetings import ballot_box, chain, state
+from meetingroom.models import AuditLog, Ballot, ChainEntry, VoteCast
+from tests.conftest import auth
+from tests.meetings.test_live import feed, nothing_more, recv_json
+
+
+def _at_once(client, item_id: int, voters) -> list:
+    """Every voter posts his ballot from his own thread, released together."""
+    barrier = threading.Barrier(len(voters))
+    replies: list = [None] * len(voters)
+
+    def one(n: int, user, choice: str) -> None:
+        barrier.wait()
+        replies[n] = client.post(f"/api/v1/items/{item_id}/ballots", headers=auth(user),
+                                 json={"choice": choice})
+
+    threads = [threading.Thread(target=one, args=(n, u, c)) for n, (u, c) in enumerate(voters)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return replies
+
+
+def _open(meet, committee, make_proposal, *, secret: bool = False, present: int = 9):
+    meet.schedule([make_proposal()])
+    meet.check_in(*committee[:present])
+    meet.open()
+    meet.open_vote(secret=secret)
+
+
+def test_ballots_arriving_together_share_one_transaction_and_one_event(
+        client, meet, committee, make_proposal, session, monkeypatch):
+    monkeypatch.setattr(ballot_box, "GATHER_SECONDS", 1.0)  # all nine land in one batch
+    _open(meet, committee, make_proposal)
+    choices = ["agree"] * 5 + ["oppose"] * 3 + ["abstain"]
+    with feed(client, meet.id) as ws:
+        before = recv_json(ws)["seq"]
+        replies = _at_once(client, meet.items[0], list(zip(committee, choices, strict=True)))
+        assert [r.status_code for r in replies] == [201] * 9
+        event = recv_json(ws)
+        assert nothing_more(ws)  # one event for the nine
+    assert event["type"] == "tally" and event["seq"] == before + 1
+    assert (event["tally"]["agree"], event["tally"]["oppose"], event["tally"]["abstain"]) \
+        == (5, 3, 1)
+    assert event["tally"]["voted_ids"] == sorted(u.id for u in committee)
+    assert "ballots" not in event  # who chose what stays inside the server
+    # Every 201 came after the commit that holds its ballot: each answer shows all nine.
+    assert all(r.json()["cast"] == 9 for r in replies)
+    assert event["tally"] == meet.tally()
+    session.expire_all()
+    item_id = meet.items[0]
+    assert session.exec(select(func.count()).select_from(VoteCast)
+                        .where(VoteCast.item_id == item_id)).one() == 9
+    assert session.exec(select(func.count()).select_from(Ballot)
+                        .where(Ballot.item_id == item_id)).one() == 9
+    assert session.exec(select(func.count()).select_from(AuditLog)
+                        .where(AuditLog.action == "ballot.cast")).one() == 9
+    lines = list(chain.export(session, meet.id))
+    assert sum('\\"type\\":\\"ballot\\"' in line for line in lines) == 9
+    assert chain.verify(lines) == chain.digest(session, meet.id)
+
+
+def test_a_refused_ballot_in_a_batch_costs_the_others_nothing(
+        client, meet, committee, make_proposal, factory, monkeypatch):
+    monkeypatch.setattr(ballot_box, "GATHER_SECONDS", 1.0)
+    _open(meet, committee, make_proposal, present=7)  # committee[7], [8] are absent
+    late = factory.user("Late", seat="part_time", party_member=True)  # seated after opening
+    meet.check_in(late)
+    voters = [(committee[0], "agree"), (committee[0], "oppose"), (committee[1], "agree"),
+              (committee[7], "agree"), (late, "agree"), (committee[2], "oppose")]
+    replies = _at_once(client, meet.items[0], voters)
+    codes = [r.status_code for r in replies]
+    assert sorted(codes[:2]) == [201, 409]  # "once": one of his two ballots, never both
+    assert codes[2:] == [201, 403, 403, 201]
+    assert replies[3].json()["rule"] == "R7.5" and replies[4].json()["rule"] == "R7.5"
+    tally = meet.tally()
+    assert tally["cast"] == 3 and tally["eligible"] == 7
+    first = replies[0] if codes[0] == 201 else replies[1]
+    assert tally["agree"] + tally["oppose"] == 3 and first.json()["cast"] == 3
+
+
+def test_secret_ballots_in_a_batch_link_nobody_to_a_choice(
+        client, meet, committee, make_proposal, session, monkeypatch):
+    monkeypatch.setattr(ballot_box, "GATHER_SECONDS", 1.0)
+    _open(meet, committee, make_proposal, secret=True)
+    with feed(client, meet.id) as ws:
+        recv_json(ws)
+        replies = _at_once(client, meet.items[0], [(u, "agree") for u in committee[:4]])
+        event = recv_json(ws)
+    assert [r.status_code for r in replies] == [201] * 4
+    assert event["tally"]["cast"] == 4 and event["tally"]["agree"] is None
+    assert event["tally"]["voted_ids"] is None
+    session.expire_all()
+    assert session.exec(select(func.count()).select_from(Ballot)).one() == 0
+    payloads = session.exec(select(ChainEntry.payload)).all()
+    ballots = [p for p in payloads if '"type":"ballot"' in p]
+    assert len(ballots) == 4 and not any("voter" in p or "choice" in p for p in ballots)
+
+
+def test_a_ballot_never_rebuilds_the_meeting_state(client, meet, committee, make_proposal,
+                                                   monkeypatch):
+    """The work per ballot must not grow with the committee: the whole meeting's state (every
+    member, every attendance row) is not read to build its event or its answer."""
+    _open(meet, committee, make_proposal)
+
+    def whole_meeting(*_a, **_k):
+        raise AssertionError("a ballot read the whole meeting state")
+
+    monkeypatch.setattr(state, "load", whole_meeting)
+    r = client.post(f"/api/v1/items/{meet.items[0]}/ballots", headers=auth(committee[0]),
+                    json={"choice": "agree"})
+    assert r.status_code == 201, r.text
+    assert r.json()["cast"] == 1 and r.json()["voted_ids"] == [committee[0].id]
+
+
+def test_a_ballot_without_credentials_is_refused(client, meet, committee, make_proposal):
+    _open(meet, committee, make_proposal)
+    r = client.post(f"/api/v1/items/{meet.items[0]}/ballots", json={"choice": "agree"})
+    assert r.status_code == 401 and r.json()["detail"]
+    r = client.post("/api/v1/items/999999/ballots", headers=auth(committee[0]),
+                    json={"choice": "agree"})
+    assert r.status_code == 404
+    r = client.post(f"/api/v1/items/{meet.items[0]}/ballots", headers=auth(committee[0]),
+                    json={"choice": "maybe"})
+    assert r.status_code == 422
