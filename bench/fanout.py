@@ -444,6 +444,8 @@ def run_one(
         spids = target.server_pids()
         row["rss_start_mb"] = kb_to_mb(sum_kb(spids, "VmRSS"))
         urls = [target.connect_url(i) for i in range(n)]
+        if args.client_cpus:  # clients on their own core(s): the swarm's processes inherit it
+            os.sched_setaffinity(0, {int(c) for c in args.client_cpus.split(",")})
         swarm = ClientSwarm(
             urls,
             processes=args.procs,
@@ -455,6 +457,8 @@ def run_one(
         t0 = time.monotonic()
         srv_cpu0 = sum_cpu(spids)
         swarm.start()
+        if args.client_cpus:  # the next N's server must not inherit the pin
+            os.sched_setaffinity(0, range(os.cpu_count() or 1))
         ready, failed = swarm.wait_ready(timeout=left(args.connect_timeout), progress=args.verbose)
         row["connect_s"] = round(time.monotonic() - t0, 2)
         row["server_cpu_connect_s"] = round(sum_cpu(spids) - srv_cpu0, 2)
@@ -492,6 +496,12 @@ def run_one(
         if res.errors:
             row["error"] = "; ".join(res.errors)
         row.update(summarise(sends, res))
+        delivered = row.get("delivered") or got
+        if delivered:  # the steadiest figures on a shared machine (issue 11 target 2)
+            row["cpu_us_per_delivery"] = round(row["server_cpu_s"] * 1e6 / delivered, 2)
+        if ready:
+            row["kib_per_viewer"] = round(
+                (row["rss_connected_mb"] - row["rss_start_mb"]) * 1024 / ready, 1)
     except OverallTimeout:
         row["error"] = "overall timeout"
         raise
@@ -642,6 +652,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=1200.0,
         help="overall wall-clock limit for the whole benchmark",
     )
+    p.add_argument("--client-cpus", metavar="LIST",
+                   help="pin the client processes to these cores (e.g. 1); the server, started "
+                        "before, keeps every core")
     p.add_argument("--json", metavar="PATH", help="also write all rows as JSON here")
     p.add_argument("-v", "--verbose", action="store_true", help="connect progress on stderr")
     add_target_arguments(p)
