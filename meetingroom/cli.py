@@ -47,13 +47,18 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1):
     # memory per connection for tiny fragments (docs/benchmarks.md).
     uvicorn.run("meetingroom.asgi:app", host=host, port=port, workers=workers,
                 proxy_headers=False,
-                ws_per_message_deflate=False, ws_ping_interval=WS_PING_SECONDS,
+                ws=WS_IMPLEMENTATION, ws_per_message_deflate=False,
+                ws_ping_interval=WS_PING_SECONDS,
                 ws_ping_timeout=WS_PING_SECONDS, log_level="info", log_config=log_config())
 
 
 # A live socket whose client is gone without a goodbye (a phone out of Wi-Fi) is pinged every
 # 10 s and closed when no pong came 10 s later: noticed within 20 s (issue 9 §5).
 WS_PING_SECONDS = 10.0
+# uvicorn's sans-I/O binding of `websockets`: one task per socket and timers for its pings,
+# where the legacy binding ran three tasks per socket besides the app's (docs/benchmarks.md,
+# fan-out after issue 11).
+WS_IMPLEMENTATION = "websockets-sansio"
 
 
 def log_config() -> dict:

@@ -131,15 +131,8 @@ class Client:
                 self.writer.cancel()  # _serve sees it end, and closes the socket with 1013
 
     async def write(self) -> None:
-        """Sends what is queued, and a heartbeat after HEARTBEAT_SECONDS of silence. One task
-        per socket for both (plus its reader): tasks are most of a socket's memory."""
-        heartbeat = HEARTBEAT if self.view is not None else JSON_HEARTBEAT
         while True:
-            try:
-                async with asyncio.timeout(HEARTBEAT_SECONDS):
-                    seq, text = await self.queue.get()
-            except TimeoutError:
-                seq, text = None, heartbeat
+            seq, text = await self.queue.get()
             if seq is not None and self.since is not None and seq <= self.since:
                 continue
             await self.ws.send_text(text)
@@ -167,6 +160,9 @@ class Room:
         self._frames: dict[tuple[str, str], str] = {}
         self._ballots: dict[tuple, str] = {}
         self.rooms.hub.subscribe(room_name(meeting_id), self.listener)
+        # One timer per room, not one per socket or per message: a timeout around every
+        # socket's wait cost a timer per delivery (docs/benchmarks.md, fan-out after issue 11).
+        self._beat = asyncio.get_running_loop().call_later(HEARTBEAT_SECONDS, self._heartbeat)
 
     # -- membership
 
@@ -178,7 +174,16 @@ class Room:
         if not self.clients:
             self.close()
 
+    def _heartbeat(self) -> None:
+        """Every HEARTBEAT_SECONDS, every socket hears something, so a client can tell a quiet
+        meeting from a dead connection (meetings.js; JSON clients, CONTRACT "Live feed")."""
+        for client in list(self.clients):
+            if client.synced:
+                client.offer(None, HEARTBEAT if client.view is not None else JSON_HEARTBEAT)
+        self._beat = asyncio.get_running_loop().call_later(HEARTBEAT_SECONDS, self._heartbeat)
+
     def close(self) -> None:
+        self._beat.cancel()
         self.rooms.hub.unsubscribe(room_name(self.meeting_id), self.listener)
         if self._timer:
             self._timer.cancel()
