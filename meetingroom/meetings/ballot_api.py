@@ -3,30 +3,40 @@ ballot box (ballot_box.py), which writes ballots that arrive together in one tra
 
 An async route with no database session of its own: the request only names who votes (bearer
 token or session cookie; CSRF and Origin are checked by the API router like everywhere) and
-waits for the batch that records its ballot to commit. The user is loaded, and every rule
-checked, inside that batch's transaction (service.cast_ballots)."""
+waits for the batch that records its ballot to commit. The credential is resolved, and every
+rule checked, inside that batch's transaction (ballot_box, service.cast_ballots)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from meetingroom.deps import bearer_user_id
+from meetingroom.auth.security import read_token
+from meetingroom.deps import bearer_header
 from meetingroom.errors import NotAuthenticated
 from meetingroom.i18n import get_locale
-from meetingroom.meetings.ballot_box import box_of
+from meetingroom.meetings.ballot_box import STALE_TOKEN_MESSAGE, Credential, box_of
 from meetingroom.meetings.schemas import BallotIn, TallyOut
 from meetingroom.types import Id
 
 router = APIRouter(tags=["meetings"])
 
-
 @router.post("/items/{item_id}/ballots", response_model=TallyOut, status_code=201,
              summary="Cast your ballot: agree, oppose or abstain; once, final (R7.5)")
 async def cast_ballot(item_id: Id, body: BallotIn, request: Request) -> dict:
-    uid = bearer_user_id(request)
-    if uid is None:
-        uid = (request.scope.get("session") or {}).get("uid")
-    if not isinstance(uid, int):
-        raise NotAuthenticated()
-    tallies = await box_of(request.app).cast(user_id=uid, item_id=item_id, choice=body.choice)
+    # Who: the bearer token, else the session cookie (deps.load_user's order; a bearer header
+    # that is no live token is 401, never the cookie instead). The credential is looked up in
+    # the batch's transaction (ballot_box), not in a session of this request's own.
+    token = bearer_header(request)
+    if token is not None:
+        key = read_token(token)
+        if key is None:
+            raise NotAuthenticated(STALE_TOKEN_MESSAGE)
+        credential = Credential(key, "token")
+    else:
+        sid = (request.scope.get("session") or {}).get("sid")
+        if not isinstance(sid, str):
+            raise NotAuthenticated()
+        credential = Credential(sid, "session")
+    tallies = await box_of(request.app).cast(credential=credential, item_id=item_id,
+                                             choice=body.choice)
     return tallies.get(get_locale()) or next(iter(tallies.values()))

@@ -24,18 +24,28 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from meetingroom import db
-from meetingroom.errors import DomainError
+from meetingroom.errors import DomainError, NotAuthenticated
 
 log = logging.getLogger("meetingroom.meetings")
 
 GATHER_SECONDS = 0.002  # how long an idle box waits for more ballots before it writes
 MAX_BATCH = 500  # ballots per transaction at most (a transaction holds the meeting's lock)
+STALE_TOKEN_MESSAGE = "The access token is not valid (expired or signed out). Log in again."  # noqa: S105
+
+
+@dataclass(frozen=True)
+class Credential:
+    """Who casts a ballot, as the request carried it: a token's or a session cookie's key
+    (auth/credentials.py), resolved in the batch's transaction."""
+
+    key: str
+    kind: str  # "token" | "session"
 
 
 @dataclass
 class _Ballot:
     item_id: int
-    user_id: int
+    credential: Credential
     choice: str
     future: asyncio.Future[dict[str, dict]]
 
@@ -49,11 +59,12 @@ class BallotBox:
         self._task: asyncio.Task[None] | None = None
         self.batches = 0  # batches written (for tests and benchmarks)
 
-    async def cast(self, *, user_id: int, item_id: int, choice: str) -> dict[str, dict]:
+    async def cast(self, *, credential: Credential, item_id: int,
+                   choice: str) -> dict[str, dict]:
         """The item's tally per locale after the batch that recorded this ballot committed;
         raises the DomainError that refused it."""
         loop = asyncio.get_running_loop()
-        ballot = _Ballot(item_id, user_id, choice, loop.create_future())
+        ballot = _Ballot(item_id, credential, choice, loop.create_future())
         self._waiting.append(ballot)
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._drain(), name="meetingroom-ballot-box")
@@ -67,7 +78,7 @@ class BallotBox:
             held = _HeldEvents()
             try:
                 outcomes = await run_in_threadpool(_write, held, [
-                    (b.item_id, b.user_id, b.choice) for b in batch])
+                    (b.item_id, b.credential, b.choice) for b in batch])
             except BaseException as exc:  # noqa: BLE001 - every waiting request must hear it
                 outcomes = [exc] * len(batch)
                 if not isinstance(exc, Exception):
@@ -107,7 +118,7 @@ def _settle(future: asyncio.Future[dict[str, dict]], outcome: object) -> None:
 Outcome = dict[str, dict] | BaseException
 
 
-def _write(hub: Any, ballots: list[tuple[int, int, str]]) -> list[Outcome]:
+def _write(hub: Any, ballots: list[tuple[int, Credential, str]]) -> list[Outcome]:
     """In the threadpool: one transaction per item of the batch (usually one)."""
     outcomes: list[Outcome | None] = [None] * len(ballots)
     by_item: dict[int, list[int]] = {}
@@ -133,14 +144,31 @@ def _write(hub: Any, ballots: list[tuple[int, int, str]]) -> list[Outcome]:
     return [o if o is not None else RuntimeError("ballot not written") for o in outcomes]
 
 
-def _commit(hub: Any, item_id: int, group: list[tuple[int, str]]) -> list[Outcome]:
+def _commit(hub: Any, item_id: int, group: list[tuple[Credential, str]]) -> list[Outcome]:
+    from meetingroom.auth import credentials
     from meetingroom.meetings import service
 
+    outcomes: list[Outcome | None] = [None] * len(group)
     with contextlib.contextmanager(db.session_scope)(write=True) as session:
         session.info["hub"] = hub
-        batch = service.cast_ballots(session, item_id=item_id, ballots=group)
-    # committed (session_scope raised otherwise); the event is published by now
-    return [error if error is not None else batch.tallies for error in batch.errors]
+        ballots: list[tuple[int, str]] = []
+        placed: list[int] = []
+        for n, (credential, choice) in enumerate(group):  # one indexed lookup each
+            found = credentials.resolve(session, credential.key, credential.kind)
+            if found is None:
+                stale = credential.kind == "token"  # a bad token says so, as deps.load_user
+                outcomes[n] = NotAuthenticated(STALE_TOKEN_MESSAGE) if stale else NotAuthenticated()
+                continue
+            row, user = found
+            credentials.touch(session, row)
+            ballots.append((user.id, choice))
+            placed.append(n)
+        if ballots:
+            batch = service.cast_ballots(session, item_id=item_id, ballots=ballots)
+            for n, error in zip(placed, batch.errors, strict=True):
+                outcomes[n] = error if error is not None else batch.tallies
+    # committed (session_scope raised otherwise); the events are held for _drain
+    return [o if o is not None else RuntimeError("ballot not written") for o in outcomes]
 
 
 def box_of(app: Any) -> BallotBox:
