@@ -475,8 +475,6 @@ def attendance_lines(minutes: Minutes) -> list[tuple[str, str]]:
                       names_with([(m.name, "") for m in minutes.without_vote])))
     if minutes.kind == "joint" or minutes.observers:
         lines.append((_("Observers"), names_with([(o.name, o.role) for o in minutes.observers])))
-    if minutes.adoption_rule:  # R7.4 as frozen when the meeting opened (issue 9 §4)
-        lines.append((_("Adoption rule in force"), rule_in_words(minutes.adoption_rule)))
     return lines
 
 
