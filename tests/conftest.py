@@ -135,8 +135,25 @@ def settings(db_url, tmp_path) -> Iterator[Settings]:
 def session(settings) -> Iterator[Session]:
     """A session for arranging data and checking results directly; commits on exit of each
     `with`-free use through `commit()` in the test."""
+    global _test_session
     with Session(db.get_engine(), expire_on_commit=False) as s:
-        yield s
+        _test_session = s
+        try:
+            yield s
+        finally:
+            _test_session = None
+
+
+# The test's own session (above). Logging in and issuing a token write to the database (a session
+# or token row); on SQLite a read transaction the test session left open across such a write
+# could no longer write afterwards (WAL: a stale snapshot cannot become a writer, "database is
+# locked"). `_settle()` ends it first, as the helpers that write on the test's behalf always did.
+_test_session: Session | None = None
+
+
+def _settle() -> None:
+    if _test_session is not None:
+        _test_session.commit()
 
 
 @pytest.fixture
@@ -232,6 +249,7 @@ def factory(session, community) -> Factory:
 
 def auth(user: User) -> dict[str, str]:
     """Bearer header for API calls as `user` (a new server-side token each call)."""
+    _settle()
     return {"Authorization": f"Bearer {make_token(user.id)}"}
 
 
@@ -241,12 +259,14 @@ def ticket(user: User) -> str:
 
     from meetingroom.auth import credentials
 
+    _settle()
     with contextlib.contextmanager(db.session_scope)() as s:
         return credentials.issue_ticket(s, user_id=user.id)
 
 
 def login(client: TestClient, user: User) -> str:
     """Log `client` in through the real login form; returns the session's CSRF token."""
+    _settle()
     client.cookies.clear()
     token = csrf_of(client, "/login")
     r = client.post("/login", data={"phone": user.phone, "password": PASSWORD,
