@@ -6,9 +6,10 @@ few rows, measured in the same run (issue 11, target: within 1.5x).
     python bench/lists.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 Two real servers (bench/app_server.py), each with the demo community, run side by side: "small"
-as the demo leaves it, "big" with `--rows` more suggestions (by the demo resident) and as many
-resolutions, each with two ratings (a party member's and a resident's), inserted with SQL before
-measuring. Every page is measured on both in turn, with the same client processes and load as
+with `--small-rows` (200) more suggestions (by the demo resident) and as many resolutions, each
+with two ratings (a party member's and a resident's), so that every page it shows is full (20
+rows), and "big" with `--rows` (100,000) of each, inserted with SQL before measuring. Every
+page is measured on both in turn, with the same client processes and load as
 bench/pages.py (closed loop, keep-alive, a phone's headers, `--warmup` + `--duration` s), the
 whole table `--rounds` times; figures are medians. The ratio big/small of p50 and of server CPU
 per request is the figure to read.
@@ -112,7 +113,7 @@ def insert_resolutions(db_url: str, n: int) -> None:
     engine.dispose()
 
 
-def prepare(server: AppServer, rows: int, offset_deep: bool) -> dict[str, str]:
+def prepare(server: AppServer, rows: int, offset_deep: bool, small: bool) -> dict[str, str]:
     import httpx
 
     db_url = server.env.get("MEETINGROOM_DATABASE_URL") or \
@@ -125,7 +126,7 @@ def prepare(server: AppServer, rows: int, offset_deep: bool) -> dict[str, str]:
     with httpx.Client(base_url=server.url, timeout=120) as client:
         for key, path in (("deep_suggestions", "/api/v1/suggestions"),
                           ("deep_resolutions", "/api/v1/resolutions")):
-            if not rows:
+            if small:
                 context[key] = path  # the first page: what a deep page should cost
             elif offset_deep:
                 context[key] = f"{path}?offset={deep}"
@@ -166,7 +167,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for name, server in servers.items():
             server.start()
             t0 = time.monotonic()
-            contexts[name] = prepare(server, args.rows if name == "big" else 0, args.offset_deep)
+            contexts[name] = prepare(server, args.rows if name == "big" else args.small_rows,
+                                     args.offset_deep, small=name == "small")
             print(f"  {name}: ready in {time.monotonic() - t0:.0f} s", file=sys.stderr)
             auths[name] = {"resident": server.login("resident")}
         ctx = mp.get_context("spawn")
@@ -248,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="list pages at 100,000 rows vs a few, same run",
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--rows", type=int, default=100_000)
+    p.add_argument("--small-rows", type=int, default=200,
+                   help="rows added to the small server too, so its pages are full (20 rows)")
     p.add_argument("--postgres", metavar="ADMIN_URL")
     p.add_argument("--offset-deep", action="store_true",
                    help="deep pages by ?offset= instead of the cursor (as before issue 11)")
