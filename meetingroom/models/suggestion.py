@@ -20,7 +20,9 @@ class Suggestion(SQLModel, table=True):
         # that order (status sits before created_at), so 100,000 rows were sorted per page.
         sa.Index("ix_suggestion_newest", "community_id", "hidden", "created_at", "id"),
         sa.Index("ix_suggestion_supported", "community_id", "hidden", "supporters", "id"),
-        sa.Index("ix_suggestion_author_newest", "author_id", "created_at", "id"),
+        # One's own, newest first; community_id in it too, so the capped count is answered from
+        # the index alone (without it, 10,001 row lookups for a person with many suggestions).
+        sa.Index("ix_suggestion_author_newest", "community_id", "author_id", "created_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = community_fk()

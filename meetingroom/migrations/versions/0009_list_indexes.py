@@ -17,6 +17,7 @@ CHANGES = [
      ['community_id', 'hidden', 'status', 'created_at']),
     ('suggestion', 'ix_suggestion_supported', ['community_id', 'hidden', 'supporters', 'id'],
      ['community_id', 'hidden', 'supporters']),
+    # (0010 puts community_id in front: the capped count then needs the index only)
     ('suggestion', 'ix_suggestion_author_newest', ['author_id', 'created_at', 'id'], None),
     ('proposal', 'ix_proposal_newest', ['community_id', 'created_at', 'id'], None),
     ('meeting', 'ix_meeting_when', ['community_id', 'starts_at', 'id'],
