@@ -75,6 +75,37 @@ def content_security_policy(scope: Scope) -> str:
             "base-uri 'self'; form-action 'self'")
 
 
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(scope: Scope) -> list[str]:
+    """Every method some route serves at this path (Starlette's own 405 names only the first
+    route that matched the path, so a path with GET and PUT said `Allow: GET`)."""
+    from starlette.routing import Match
+
+    routes = scope["app"].router.routes
+    found = [m for m in METHODS
+             if any(r.matches({**scope, "method": m})[0] is Match.FULL for r in routes)]
+    return [*found, "OPTIONS"] if found else []
+
+
+class OptionsMiddleware:
+    """`OPTIONS` on a path that exists answers 204 with `Allow` listing every method there."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+            allowed = allowed_methods(scope)
+            if allowed:
+                await send({"type": "http.response.start", "status": 204,
+                            "headers": [(b"allow", ", ".join(allowed).encode())]})
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await self.app(scope, receive, send)
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -164,7 +195,10 @@ def install_error_handlers(app: FastAPI) -> None:
         message = {404: i18n.gettext("Not found."),
                    405: i18n.gettext("This action is not available here.")}.get(
             exc.status_code, str(exc.detail))
-        return _error_response(request, exc.status_code, message, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request.scope))
+        return _error_response(request, exc.status_code, message, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
@@ -241,6 +275,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Outermost first in the list below is innermost at run time: sessions and locale wrap
     # every route; compression wraps the whole response.
+    app.add_middleware(OptionsMiddleware)
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(SessionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)

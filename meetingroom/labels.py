@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention
     return message
@@ -42,3 +44,19 @@ PROPOSAL_STATUSES = {"open": N_("Waiting for a meeting"), "on_agenda": N_("On a 
 REPORT_REASONS = {"spam": N_("Spam or advertising"), "abuse": N_("Insults or abuse"),
                   "privacy": N_("Reveals someone's private information"),
                   "false": N_("False or misleading"), "other": N_("Something else")}
+
+
+# The same codes as types, for the API's schemas (OpenAPI enums); tests/test_api_document.py
+# checks each against its dict above.
+Seat = Literal["chair", "full_time", "part_time"]
+Principle = Literal["major", "practical", "important", "urgent"]
+MeetingKind = Literal["work", "joint"]
+MeetingStatus = Literal["scheduled", "open", "closed"]
+Choice = Literal["agree", "oppose", "abstain"]
+Outcome = Literal["pending", "adopted", "rejected"]
+ResolutionStatus = Literal["not_started", "in_progress", "done", "delayed"]
+SuggestionStatus = Literal["submitted", "sponsored", "declined", "on_agenda", "adopted",
+                           "rejected", "in_progress", "done"]
+ProposalStatus = Literal["open", "on_agenda", "adopted", "rejected", "withdrawn"]
+ReportReason = Literal["spam", "abuse", "privacy", "false", "other"]
+Sort = Literal["newest", "supported"]

@@ -10,6 +10,7 @@ from importlib import import_module
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 
+from meetingroom.api_docs import ERROR_RESPONSES
 from meetingroom.db import in_one_trip
 from meetingroom.deps import check_unsafe_request, load_page_context
 
@@ -58,7 +59,8 @@ def one_trip(router: APIRouter) -> APIRouter:
 
 
 def include_routers(app: FastAPI) -> None:
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(check_unsafe_request)])
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(check_unsafe_request)],
+                    responses=ERROR_RESPONSES)
     for name in API_MODULES:
         api.include_router(one_trip(import_module(name).router))
     app.include_router(api)

@@ -9,6 +9,7 @@ from meetingroom.community import service
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentCommunity
 from meetingroom.i18n import gettext
+from meetingroom.labels import Seat
 
 router = APIRouter(tags=["committee"])
 
@@ -16,7 +17,7 @@ router = APIRouter(tags=["committee"])
 class MemberOut(BaseModel):
     id: int
     name: str
-    seat: str
+    seat: Seat
     unit: int | None
     unit_name: str | None
 

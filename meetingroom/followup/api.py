@@ -31,10 +31,11 @@ from meetingroom.followup.schemas import (
     ResolutionPatch,
     my_rating_out,
 )
+from meetingroom.labels import Principle, ResolutionStatus
 from meetingroom.pagination import CursorQuery
 from meetingroom.photos import MAX_PHOTOS, Upload
 from meetingroom.settings import get_settings
-from meetingroom.types import FIRST_YEAR, LAST_YEAR, Id, Line, Offset
+from meetingroom.types import FIRST_YEAR, LAST_YEAR, Id, Offset
 
 router = APIRouter(tags=["follow-up"])
 
@@ -42,8 +43,8 @@ router = APIRouter(tags=["follow-up"])
 @router.get("/resolutions", response_model=ResolutionPage,
             summary="Resolutions, newest first; filter by status, principle, year, overdue")
 def list_resolutions(session: SessionDep, community: CurrentCommunity,
-                     status: Line | None = Query(None, max_length=20),
-                     principle: Line | None = Query(None, max_length=20),
+                     status: ResolutionStatus | None = Query(None),
+                     principle: Principle | None = Query(None),
                      year: int | None = Query(None, ge=FIRST_YEAR, le=LAST_YEAR),
                      overdue: bool | None = None,
                      limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0),

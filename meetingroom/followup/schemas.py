@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from meetingroom import photos
 from meetingroom.followup import service
 from meetingroom.i18n import gettext
+from meetingroom.labels import MeetingKind, Principle, ProposalStatus, SuggestionStatus
 from meetingroom.pagination import PageMeta
 from meetingroom.types import Day, Id, Line, Text
 
@@ -79,7 +80,7 @@ class ResolutionOut(BaseModel):
     item_id: int
     meeting_id: int | None
     proposal_id: int
-    principle: str
+    principle: Principle
     suggestion_ids: list[int]
     responsible: str
     responsible_user_id: int | None
@@ -194,7 +195,7 @@ class MonthOut(BaseModel):
 class WaitingOut(BaseModel):
     id: int
     title: str
-    principle: str
+    principle: Principle
     days_waiting: int
 
 
@@ -270,7 +271,7 @@ class DashboardOut(BaseModel):
 class MatterSuggestionOut(BaseModel):
     id: int
     title: str
-    status: str
+    status: SuggestionStatus
     supporters: int
     author: str | None = Field(description="only when the author chose to show his name")
     created_at: datetime
@@ -280,8 +281,8 @@ class MatterProposalOut(BaseModel):
     id: int
     title: str
     body: str
-    principle: str
-    status: str
+    principle: Principle
+    status: ProposalStatus
     sponsor: str
     cosponsors: list[str]
     created_at: datetime
@@ -289,7 +290,7 @@ class MatterProposalOut(BaseModel):
 
 class MatterMeetingOut(BaseModel):
     id: int
-    kind: str
+    kind: MeetingKind
     title: str
     starts_at: datetime
     item_id: int

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentCommunity, CurrentUser
 from meetingroom.i18n import get_locale
+from meetingroom.labels import MeetingStatus
 from meetingroom.meetings import service, state
 from meetingroom.meetings.live import bind_hub
 from meetingroom.meetings.schemas import (
@@ -26,7 +27,7 @@ from meetingroom.meetings.schemas import (
     VoteOpenIn,
 )
 from meetingroom.pagination import CursorQuery
-from meetingroom.types import Id, Line, Offset
+from meetingroom.types import Id, Offset
 
 router = APIRouter(tags=["meetings"], dependencies=[Depends(bind_hub)])
 
@@ -45,7 +46,7 @@ def _tally(session, community_id: Id, item_id: Id) -> dict:
 @router.get("/meetings", response_model=MeetingPage, summary="Meetings, newest first")
 def list_meetings(session: SessionDep, community: CurrentCommunity,
                   limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0),
-                  status: Line | None = Query(None, pattern="^(scheduled|open|closed)$"),
+                  status: MeetingStatus | None = Query(None),
                   cursor: CursorQuery = None):
     page = service.list_meetings(session, community_id=community.id, limit=limit,
                                  offset=offset, status=status, cursor=cursor)

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from meetingroom.labels import MeetingKind, MeetingStatus, Principle
 from meetingroom.pagination import PageMeta
 from meetingroom.types import Id, Line, When
 
@@ -76,7 +77,7 @@ class AgendaItemOut(BaseModel):
     id: int
     proposal_id: Id
     title: str
-    principle: str
+    principle: Principle
     position: int
     vote_status: Literal["pending", "open", "closed"]
     method: Literal["ballot", "secret", "hands"]
@@ -150,11 +151,11 @@ class TallyOut(BaseModel):
 
 class MeetingSummary(BaseModel):
     id: int
-    kind: str
+    kind: MeetingKind
     title: str
     starts_at: str
     location: str
-    status: str
+    status: MeetingStatus
 
 
 class MeetingPage(PageMeta):

@@ -6,12 +6,13 @@ from fastapi import APIRouter, Query
 
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentCommunity, CurrentUser, OptionalUser
+from meetingroom.labels import Principle, ProposalStatus
 from meetingroom.pagination import CursorQuery
 from meetingroom.proposals import service
 from meetingroom.proposals.schemas import ProposalIn, ProposalOut, ProposalPage
 from meetingroom.suggestions import service as suggestions
 from meetingroom.suggestions.schemas import ReasonIn, SuggestionOut, SuggestionPage
-from meetingroom.types import Id, Line, Offset
+from meetingroom.types import Id, Offset
 
 router = APIRouter(tags=["proposals"])
 
@@ -46,8 +47,8 @@ def create(body: ProposalIn, session: SessionDep, user: CurrentUser):
 @router.get("/proposals", response_model=ProposalPage,
             summary="Proposals, newest first; filter by status and principle")
 def list_proposals(session: SessionDep, community: CurrentCommunity, user: OptionalUser,
-                   status: Line | None = Query(None, max_length=20),
-                   principle: Line | None = Query(None, max_length=20),
+                   status: ProposalStatus | None = Query(None),
+                   principle: Principle | None = Query(None),
                    limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0),
                    cursor: CursorQuery = None):
     page = service.list_proposals(session, community_id=community.id, status=status,

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from meetingroom import i18n, labels
+from meetingroom.labels import Principle, ProposalStatus
 from meetingroom.pagination import PageMeta
 from meetingroom.proposals.service import ProposalView
 from meetingroom.suggestions.schemas import aware
@@ -17,7 +18,7 @@ class ProposalIn(BaseModel):
     title: Line = Field(max_length=1000)
     body: Text = Field(max_length=20000)
     draft_resolution: Text = Field(default="", max_length=20000)
-    principle: Line = Field(max_length=30, description="major | practical | important | urgent "
+    principle: Principle = Field(description="major | practical | important | urgent "
                                                       "(R4.3)")
     suggestion_ids: list[Id] = Field(default_factory=list, max_length=100)
 
@@ -32,9 +33,9 @@ class ProposalOut(BaseModel):
     title: str
     body: str
     draft_resolution: str
-    principle: str
+    principle: Principle
     principle_label: str
-    status: str
+    status: ProposalStatus
     status_label: str
     sponsor_id: int
     sponsor_name: str

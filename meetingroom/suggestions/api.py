@@ -9,6 +9,7 @@ from meetingroom.auth.security import limiter
 from meetingroom.auth.web import client_ip
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentCommunity, CurrentUser, OptionalUser
+from meetingroom.labels import Sort, SuggestionStatus
 from meetingroom.pagination import CursorQuery
 from meetingroom.settings import get_settings
 from meetingroom.suggestions import service
@@ -55,9 +56,9 @@ def submit(request: Request, session: SessionDep, user: CurrentUser,
 @router.get("/suggestions", response_model=SuggestionPage,
             summary="Suggestions, newest or most supported first; filter by status and category")
 def list_suggestions(session: SessionDep, community: CurrentCommunity, user: OptionalUser,
-                     status: Line | None = Query(None, max_length=20),
+                     status: SuggestionStatus | None = Query(None),
                      category: Line | None = Query(None, max_length=30),
-                     sort: Line = Query("newest", max_length=20),
+                     sort: Sort = Query("newest"),
                      hidden: bool = Query(False, description="secretary: the review queue"),
                      limit: int = Query(20, ge=1, le=100), offset: Offset = Query(0),
                      cursor: CursorQuery = None):

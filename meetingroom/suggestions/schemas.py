@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field
 
 from meetingroom import i18n, labels, photos
+from meetingroom.labels import ReportReason, SuggestionStatus
 from meetingroom.models import Category, User
 from meetingroom.pagination import PageMeta
 from meetingroom.suggestions.service import Step, SuggestionView
@@ -65,9 +66,8 @@ class SuggestionOut(BaseModel):
     id: int
     title: str
     body: str
-    status: str = Field(description="submitted, sponsored, declined, on_agenda, adopted, "
-                                    "rejected, in_progress or done (derived through the "
-                                    "proposal and its resolution)")
+    status: SuggestionStatus = Field(description="derived through the proposal and its "
+                                                 "resolution")
     status_label: str
     supporters: int
     created_at: datetime
@@ -108,7 +108,7 @@ class ReasonIn(BaseModel):
 
 
 class ReportIn(BaseModel):
-    reason: Text = Field(max_length=30, description=", ".join(labels.REPORT_REASONS))
+    reason: ReportReason
 
 
 class ReportOut(BaseModel):
