@@ -17,7 +17,7 @@ from fastapi import Depends
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 from starlette.requests import Request
 
 from meetingroom.private import private_dir, private_file, private_sqlite
@@ -331,7 +331,7 @@ async def _finish_elsewhere(session: Session, error: BaseException | None) -> No
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def insert_once(session: Session, row) -> bool:
+def insert_once(session: Session, row: SQLModel) -> bool:
     """Add `row` inside a savepoint; False when a unique constraint says it exists already.
 
     "Once" rules (one ballot, one support, one phone) are the database's to enforce: two requests

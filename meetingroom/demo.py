@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom.auth.security import hash_password
 from meetingroom.community.service import ensure_default_community
@@ -351,7 +351,7 @@ def load_story(session: Session, community_id: int) -> bool:
 
     # Step 4: who carries the resolutions out, by when; progress; ratings on the done one.
     resolutions = {r.proposal_id: r for r in session.exec(select(Resolution).where(
-        Resolution.item_id.in_(list(items.values())))).all()}
+        col(Resolution.item_id).in_(list(items.values())))).all()}
     for key, phone, shown, days in RESPONSIBLE:
         with at(1, 10):
             followup.update_resolution(

@@ -90,7 +90,9 @@ def _community_of(request: Request, session: Session) -> Community:
 
     user = load_user(session, request)
     if user is not None:
-        return session.get(Community, user.community_id)
+        community = session.get(Community, user.community_id)
+        assert community is not None  # every user belongs to a community (foreign key)
+        return community
     return default_community(session)
 
 

@@ -7,6 +7,8 @@ page handler can translate it; `params` fill its placeholders.
 
 from __future__ import annotations
 
+from typing import Any
+
 from meetingroom.labels import N_
 
 
@@ -14,7 +16,7 @@ class DomainError(Exception):
     status_code = 400
     default_message = N_("The request cannot be carried out.")
 
-    def __init__(self, message: str | None = None, *, rule: str | None = None, **params):
+    def __init__(self, message: str | None = None, *, rule: str | None = None, **params: Any):
         self.message = message or self.default_message
         self.rule = rule
         self.params = params
@@ -31,7 +33,7 @@ class Invalid(DomainError):
     status_code = 422
     default_message = N_("Please check the form.")
 
-    def __init__(self, message: str | None = None, *, field: str | None = None, **kw):
+    def __init__(self, message: str | None = None, *, field: str | None = None, **kw: Any):
         self.field = field
         super().__init__(message, **kw)
 
@@ -65,6 +67,6 @@ class TooManyRequests(DomainError):
     status_code = 429
     default_message = N_("Too many attempts. Please wait a minute and try again.")
 
-    def __init__(self, message: str | None = None, *, retry_after: int = 60, **kw):
+    def __init__(self, message: str | None = None, *, retry_after: int = 60, **kw: Any):
         self.retry_after = retry_after
         super().__init__(message, **kw)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy
@@ -44,12 +45,13 @@ def get_locale() -> str:
     return _locale.get()
 
 
-def gettext(message: str, **params) -> str:
-    text = catalogue(_locale.get()).get(message) or message
+def gettext(message: str, **params: Any) -> str:
+    found = catalogue(_locale.get()).get(message)
+    text = found if isinstance(found, str) and found else message
     return text.format(**params) if params else text
 
 
-def ngettext(singular: str, plural: str, n: int, **params) -> str:
+def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
     forms = catalogue(_locale.get()).get((singular, plural))
     if forms:
         # Chinese has one plural form; English two.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom.models import Notification
 from meetingroom.pagination import Order, Page, paginate
@@ -25,10 +25,10 @@ def notify(session: Session, *, community_id: int, user_ids, message: str, link:
 
 def unread_count(session: Session, user_id: int) -> int:
     return session.exec(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))).one()
+        Notification.user_id == user_id, col(Notification.read_at).is_(None))).one()
 
 
-NEWEST = Order("newest", Notification.id.desc())
+NEWEST = Order("newest", col(Notification.id).desc())
 
 
 def list_for(session: Session, user_id: int, limit: int = 50, offset: int = 0,
@@ -41,5 +41,5 @@ def list_for(session: Session, user_id: int, limit: int = 50, offset: int = 0,
 
 def mark_all_read(session: Session, user_id: int) -> None:
     session.exec(update(Notification).where(Notification.user_id == user_id,
-                                            Notification.read_at.is_(None))
+                                            col(Notification.read_at).is_(None))
                  .values(read_at=datetime.now(UTC)))

@@ -16,7 +16,7 @@ A list declares its order once, the last key unique (the id), with an index in t
 `tests/test_pagination.py` checks with EXPLAIN on SQLite and PostgreSQL that each list's queries
 use it, so a dropped index fails CI:
 
-    NEWEST = Order("newest", Suggestion.created_at.desc(), Suggestion.id.desc())
+    NEWEST = Order("newest", col(Suggestion.created_at).desc(), col(Suggestion.id).desc())
     page = paginate(session, stmt, NEWEST, limit=limit, offset=offset, cursor=cursor)
     page.items, page.total, page.total_capped, page.next_cursor, page.prev_cursor
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -62,7 +63,7 @@ def build_env() -> Environment:
 env = build_env()
 
 
-def render(template: str, **context) -> str:
+def render(template: str, **context: Any) -> str:
     return env.get_template(template).render(**context)
 
 
@@ -93,7 +94,7 @@ def sheets_for(template: str) -> tuple[str, ...]:
 
 
 def page(request: Request, template: str, *, fragment: str | None = None, status_code: int = 200,
-         **context) -> HTMLResponse:
+         **context: Any) -> HTMLResponse:
     """Render `template` (or `fragment` when htmx asks) with the request's common context."""
     from meetingroom.deps import csrf_token
 
@@ -113,6 +114,6 @@ def page(request: Request, template: str, *, fragment: str | None = None, status
     return HTMLResponse(env.get_template(name).render(**ctx), status_code=status_code)
 
 
-def flash(request: Request, message: str, **params) -> None:
+def flash(request: Request, message: str, **params: Any) -> None:
     """A one-time notice shown on the next page (e.g. after a redirect)."""
     request.scope.setdefault("session", {})["flash"] = i18n.gettext(message, **params)

@@ -109,3 +109,20 @@ def test_dockerfile_serves_like_the_start_script():
     assert text.index("USER meetingroom") < text.index("CMD [")
     assert "chmod 0700 /app/data" in text
     assert text.startswith("#") and "FROM python:3.11-slim" in text
+
+
+def test_the_type_check_runs_before_the_tests():
+    """scripts/test runs pyright (scripts/typecheck) after ruff and before pytest, and the
+    configuration keeps auth/ and the counted-votes core strict."""
+    import tomllib
+
+    lines = (ROOT / "scripts" / "test").read_text().splitlines()
+    assert lines.index("scripts/typecheck   # pyright: strict on auth/ and the shared input "
+                       "types, basic elsewhere") < next(
+        i for i, line in enumerate(lines) if "-m pytest" in line)
+    assert "pyright" in (ROOT / "scripts" / "typecheck").read_text()
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pyright"]
+    assert config["typeCheckingMode"] == "basic"
+    for path in ("meetingroom/auth", "meetingroom/meetings/rules.py",
+                 "meetingroom/meetings/state.py", "meetingroom/types.py"):
+        assert path in config["strict"]

@@ -83,7 +83,7 @@ def touch(session: Session, row: AuthSession) -> None:
     """Note that the device was seen, at most every TOUCH_EVERY, in a transaction of its own
     after the request's (a GET's transaction stays read-only)."""
     now = utcnow()
-    if now - _aware(row.last_seen_at) < TOUCH_EVERY or row.id is None:
+    if now - _aware(row.last_seen_at) < TOUCH_EVERY or row.id is None:  # pyright: ignore[reportUnnecessaryComparison] - None before the first flush
         return
     row_id = row.id  # the loaded row stays untouched: a GET's transaction writes nothing
     db.after_commit(session, _toucher(row_id, now))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, Field
 
@@ -55,7 +55,9 @@ class UserOut(BaseModel):
     @classmethod
     def of(cls, user: User, unit_name: str | None = None) -> UserOut:
         return cls(id=user.id, name=user.name, phone=user.phone, is_secretary=user.is_secretary,
-                   is_party_member=user.is_party_member, seat=user.seat, unit=user.unit_id,
+                   is_party_member=user.is_party_member,
+                   seat=cast(Seat | None, user.seat),  # stored codes: check_seat wrote them
+                   unit=user.unit_id,
                    unit_name=unit_name)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from meetingroom.auth.ratelimit import limiter  # noqa: F401 - moved there; importable here
+from meetingroom.auth.ratelimit import limiter as limiter  # moved there; importable here
 from meetingroom.settings import get_settings
 
 _hasher = PasswordHasher()
@@ -46,19 +47,18 @@ def read_token(token: str) -> str | None:
         data = _serializer("api-token").loads(token, max_age=TOKEN_MAX_AGE)
     except (BadSignature, SignatureExpired):
         return None
-    key = data.get("k") if isinstance(data, dict) else None
+    key: object = cast(dict[str, object], data).get("k") if isinstance(data, dict) else None
     return key if isinstance(key, str) else None
 
 
 def make_token(user_id: int, user_agent: str = "") -> str:
     """A bearer token for `user_id` in a transaction of its own: for tests, benchmarks and the
     command line, never inside a request (a request uses credentials.issue with its session)."""
-    import contextlib
-
     from meetingroom import db
     from meetingroom.auth import credentials
 
-    with contextlib.contextmanager(db.session_scope)() as session:
+    key = ""
+    for session in db.session_scope():  # commits when the loop ends
         _, key = credentials.issue(session, user_id=user_id, kind="token", user_agent=user_agent)
     return sign_token(key)
 

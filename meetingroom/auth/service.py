@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom import audit
 from meetingroom.auth import credentials
@@ -168,13 +169,13 @@ def authenticate(session: Session, *, community_id: int, phone: str, password: s
 UNSET = object()
 
 
-def update_user(session: Session, *, actor: User, user_id: int, is_party_member=UNSET,
-                seat=UNSET, unit_id=UNSET, is_secretary=UNSET, name=UNSET,
-                address=UNSET) -> User:
+def update_user(session: Session, *, actor: User, user_id: int, is_party_member: Any = UNSET,
+                seat: Any = UNSET, unit_id: Any = UNSET, is_secretary: Any = UNSET,
+                name: Any = UNSET, address: Any = UNSET) -> User:
     """The secretary edits a person's roles, seat and unit (a seat counts towards S at once)."""
     require_secretary(actor)
     user = get_user(session, community_id=actor.community_id, user_id=user_id)
-    changes: dict = {}
+    changes: dict[str, Any] = {}
     if name is not UNSET:
         changes["name"] = check_name(name)
     if address is not UNSET:
@@ -215,9 +216,9 @@ def list_users(session: Session, *, actor: User, limit: int = 50, offset: int = 
     stmt = select(User).where(User.community_id == actor.community_id)
     if query:
         like = f"%{query.strip()}%"
-        stmt = stmt.where(or_(User.name.like(like), User.phone.like(like)))
+        stmt = stmt.where(or_(col(User.name).like(like), col(User.phone).like(like)))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    users = session.exec(stmt.order_by(User.id).limit(limit).offset(offset)).all()
+    users = session.exec(stmt.order_by(col(User.id)).limit(limit).offset(offset)).all()
     return list(users), total
 
 
@@ -298,8 +299,8 @@ def issue_reset_code(session: Session, *, actor: User, user_id: int) -> tuple[
     require_secretary(actor)
     person = get_user(session, community_id=actor.community_id, user_id=user_id)
     now = utcnow()
-    session.execute(sa.update(PasswordReset).where(
-        PasswordReset.user_id == person.id, PasswordReset.used_at.is_(None))  # type: ignore[union-attr]
+    session.exec(sa.update(PasswordReset).where(
+        PasswordReset.user_id == person.id, col(PasswordReset.used_at).is_(None))  # type: ignore[union-attr]
         .values(used_at=now))
     raw = "".join(secrets.choice(RESET_ALPHABET) for _ in range(8))
     code = f"{raw[:4]}-{raw[4:]}"
@@ -327,7 +328,7 @@ def reset_password(session: Session, *, community_id: int, phone: str, code: str
     if user is not None and user.is_active:
         reset = session.exec(select(PasswordReset).where(
             PasswordReset.code_hash == _code_hash(code), PasswordReset.user_id == user.id,
-            PasswordReset.used_at.is_(None))).first()  # type: ignore[union-attr]
+            col(PasswordReset.used_at).is_(None))).first()  # type: ignore[union-attr]
     if reset is None or user is None or _aware(reset.expires_at) <= utcnow():
         limiter.fail(rules)
         raise Invalid("This code is wrong or has expired. Ask the secretary for a new one.",
@@ -338,8 +339,8 @@ def reset_password(session: Session, *, community_id: int, phone: str, code: str
         exc.field = "new"
         raise
     # Spend the code with a conditional update: two phones racing with one code, one wins.
-    spent = session.execute(sa.update(PasswordReset).where(
-        PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))  # type: ignore[union-attr]
+    spent = session.exec(sa.update(PasswordReset).where(
+        PasswordReset.id == reset.id, col(PasswordReset.used_at).is_(None))  # type: ignore[union-attr]
         .values(used_at=utcnow()))
     if not spent.rowcount:  # type: ignore[attr-defined]
         raise Invalid("This code is wrong or has expired. Ask the secretary for a new one.",

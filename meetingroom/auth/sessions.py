@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from base64 import b64decode, b64encode
+from typing import Any
 
 from itsdangerous import BadSignature, TimestampSigner
 from starlette.datastructures import MutableHeaders
@@ -31,7 +32,7 @@ class SessionMiddleware:
         signer = TimestampSigner(get_settings().key, salt="session")
         conn = HTTPConnection(scope)
         raw = conn.cookies.get(COOKIE)
-        data: dict = {}
+        data: dict[str, Any] = {}
         if raw:
             try:
                 data = json.loads(b64decode(signer.unsign(raw.encode(), max_age=MAX_AGE)))

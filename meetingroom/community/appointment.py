@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom import audit, labels
 from meetingroom.auth.service import get_user, require_secretary
@@ -117,7 +117,7 @@ def notice_warnings(session: Session, members: list[User]) -> list[Warning]:
     if not part_time:
         return []
     noticed = set(session.exec(select(AppointmentStep.user_id).where(
-        AppointmentStep.user_id.in_([m.id for m in part_time]),
+        col(AppointmentStep.user_id).in_([m.id for m in part_time]),
         AppointmentStep.step == "notice")).all())
     # Seated directly because the committee existed before the app: the secretary said so.
     noticed |= appointed_before_record(session, [m.id for m in part_time])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom import audit
 from meetingroom.auth.service import get_user, require_secretary, update_user
@@ -74,7 +74,7 @@ def member_records(session: Session, user_ids: list[int]) -> dict[int, MemberRec
     if not user_ids:
         return {}
     return {r.user_id: r for r in session.exec(select(MemberRecord).where(
-        MemberRecord.user_id.in_(user_ids))).all()}
+        col(MemberRecord.user_id).in_(user_ids))).all()}
 
 
 def _record_for(session: Session, actor: User, person: User) -> MemberRecord:
@@ -83,6 +83,7 @@ def _record_for(session: Session, actor: User, person: User) -> MemberRecord:
         record = MemberRecord(community_id=person.community_id, user_id=person.id)
         if not insert_once(session, record):  # another secretary at the same moment
             record = member_record(session, person.id)
+    assert record is not None  # inserted here, or by the other secretary
     record.updated_by_id, record.updated_at = actor.id, utcnow()
     return record
 
@@ -231,7 +232,7 @@ def list_notices(session: Session, *, community_id: int, viewer: User | None,
                  limit: int = 50, offset: int = 0) -> list[NoticeView]:
     """The community's notices, newest first."""
     rows = session.exec(select(PublicNotice).where(PublicNotice.community_id == community_id)
-                        .order_by(PublicNotice.starts_on.desc(), PublicNotice.id.desc())
+                        .order_by(PublicNotice.starts_on.desc(), col(PublicNotice.id).desc())
                         .limit(limit).offset(offset)).all()
     return [_view(session, n, viewer) for n in rows]
 
@@ -326,7 +327,7 @@ _BLOCKED = {"open": N_("The notice runs until {end}; he can be seated after it."
 def ready_to_seat(session: Session, community_id: int) -> list[NoticeView]:
     """The notices whose member the app offers to seat now (for the roster)."""
     rows = session.exec(select(PublicNotice).where(PublicNotice.community_id == community_id,
-                                                   PublicNotice.seated_at.is_(None),
+                                                   col(PublicNotice.seated_at).is_(None),
                                                    PublicNotice.ends_on < today())).all()
     views = [_view(session, n, None) for n in rows]
     return [v for v in views if v.can_seat]

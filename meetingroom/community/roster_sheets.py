@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom import i18n, labels
 from meetingroom.auth.service import (
@@ -145,7 +145,7 @@ def deeds_xlsx(session: Session, *, community_id: int, year: int | None = None) 
 
         query = query.where(UnitDeed.done_on >= date(year, 1, 1),
                             UnitDeed.done_on <= date(year, 12, 31))
-    deeds = session.exec(query.order_by(UnitDeed.done_on.desc(), UnitDeed.id.desc())
+    deeds = session.exec(query.order_by(UnitDeed.done_on.desc(), col(UnitDeed.id).desc())
                          .limit(20_000)).all()
     units = {u.id: u.name for u in session.exec(select(MemberUnit).where(
         MemberUnit.community_id == community_id)).all()}
@@ -218,7 +218,7 @@ def check_rows(session: Session, actor: User, rows: list[Row]) -> list[Row]:
     phones_in_file: dict[str, int] = {}
     wanted = [r.values.get("phone", "").strip() for r in rows]
     taken = set(session.exec(select(User.phone).where(
-        User.community_id == actor.community_id, User.phone.in_(wanted))).all()) if wanted \
+        User.community_id == actor.community_id, col(User.phone).in_(wanted))).all()) if wanted \
         else set()
     for row in rows:
         v = row.values

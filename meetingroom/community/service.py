@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom import audit
 from meetingroom.auth.service import require_secretary
@@ -110,7 +110,7 @@ def roster_warnings(members: list[User]) -> list[Warning]:
 def committee(session: Session, community_id: int) -> Committee:
     """The seated members (S) by seat, their units and the R1 and R2.2 warnings."""
     members = session.exec(select(User).where(User.community_id == community_id,
-                                              User.seat.is_not(None),
+                                              col(User.seat).is_not(None),
                                               User.is_active)).all()
     members = sorted(members, key=lambda m: (SEAT_ORDER.get(m.seat, 9), m.id))
     units = {u.id: u for u in session.exec(select(MemberUnit).where(
@@ -127,7 +127,7 @@ def seated_count(session: Session, community_id: int) -> int:
     from sqlalchemy import func
 
     return session.exec(select(func.count()).select_from(User).where(
-        User.community_id == community_id, User.seat.is_not(None), User.is_active)).one()
+        User.community_id == community_id, col(User.seat).is_not(None), User.is_active)).one()
 
 
 def list_units(session: Session, community_id: int) -> list[MemberUnit]:

@@ -26,7 +26,9 @@ class Example:
 
 
 def _community(session: Session, actor: User) -> Community:
-    return session.get(Community, actor.community_id)
+    community = session.get(Community, actor.community_id)
+    assert community is not None  # every user belongs to a community (foreign key)
+    return community
 
 
 def community_settings(session: Session, *, actor: User) -> Community:

@@ -40,11 +40,11 @@ def units_export(session: SessionDep, user: CurrentUser):
 
 @router.get("/deeds/export.xlsx")
 def deeds_export(request: Request, session: SessionDep, year: Line = ""):
-    year = int(year) if year.isdigit() and 2000 <= int(year[:4] or 0) <= 2100 and \
+    number = int(year) if year.isdigit() and 2000 <= int(year[:4] or 0) <= 2100 and \
         len(year) == 4 else None
     return download(service.deeds_xlsx(session, community_id=request.state.community.id,
-                                       year=year),
-                    gettext("good-deeds") + (f"-{year}" if year else "") + ".xlsx")
+                                       year=number),
+                    gettext("good-deeds") + (f"-{number}" if number else "") + ".xlsx")
 
 
 @router.get("/roster/import/template.xlsx")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom.community.service import Warning, committee
 from meetingroom.errors import Forbidden, NotAuthenticated
@@ -124,7 +124,7 @@ def _counted_meetings(session: Session, community_id: int, start, end) -> list[t
     counted: list[tuple] = []
     held = session.exec(select(Meeting.id, func.coalesce(Meeting.opened_at, Meeting.starts_at))
                         .where(Meeting.community_id == community_id,
-                               Meeting.status.in_(HELD),
+                               col(Meeting.status).in_(HELD),
                                func.coalesce(Meeting.opened_at, Meeting.starts_at) >= start,
                                func.coalesce(Meeting.opened_at, Meeting.starts_at) < end)).all()
     ids = [mid for mid, _ in held]
@@ -133,7 +133,7 @@ def _counted_meetings(session: Session, community_id: int, start, end) -> list[t
         real |= set(session.exec(select(Attendance.meeting_id)
                                  .where(Attendance.meeting_id.in_(ids))).all())
         real |= set(session.exec(select(AgendaItem.meeting_id).where(
-            AgendaItem.meeting_id.in_(ids), AgendaItem.vote_status == "closed")).all())
+            col(AgendaItem.meeting_id).in_(ids), AgendaItem.vote_status == "closed")).all())
     counted += [(when, "held") for mid, when in held if mid in real]
     planned = session.exec(select(Meeting.starts_at).where(
         Meeting.community_id == community_id, Meeting.status == "scheduled",

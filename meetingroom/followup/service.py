@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom import audit, notifications, tracking, types
 from meetingroom.auth.service import require_secretary
@@ -293,7 +293,7 @@ def describe(session: Session, resolutions: list[Resolution], *,
     principles = dict(session.exec(select(Proposal.id, Proposal.principle)
                                    .where(Proposal.id.in_(set(pids)))).all())
     meetings = dict(session.exec(select(AgendaItem.id, AgendaItem.meeting_id).where(
-        AgendaItem.id.in_({r.item_id for r in resolutions}))).all())
+        col(AgendaItem.id).in_({r.item_id for r in resolutions}))).all())
     sids = suggestion_ids(session, pids)
     progress = progress_entries(session, rids) if with_progress else {}
     ratings = rating_summaries(session, rids)
@@ -365,11 +365,11 @@ def _filtered(community_id: int, filters: ResolutionFilters):
                           Resolution.created_at < start_of_local_day(date(filters.year + 1, 1, 1)))
     if filters.overdue is not None:
         late = (Resolution.deadline < local_today()) & (Resolution.status != "done")
-        stmt = stmt.where(late if filters.overdue else ~late | Resolution.deadline.is_(None))
+        stmt = stmt.where(late if filters.overdue else ~late | col(Resolution.deadline).is_(None))
     return stmt
 
 
-RESOLUTIONS_NEWEST = Order("newest", Resolution.id.desc())
+RESOLUTIONS_NEWEST = Order("newest", col(Resolution.id).desc())
 
 
 def list_resolutions(session: Session, *, community_id: int, filters: ResolutionFilters,
@@ -642,6 +642,7 @@ def rate_resolution(session: Session, *, actor: User, resolution_id: int, score,
         if not insert_once(session, rating):  # his other request won: replace that one
             created = False
             rating = _my_rating(session, resolution.id, actor.id)
+    assert rating is not None  # his own, made here or by his other request
     if not created:
         rating.group, rating.score, rating.comment = group, score, comment
         rating.updated_at = at
@@ -717,13 +718,13 @@ def list_ratings(session: Session, *, resolution: Resolution, viewer: User | Non
     if not (viewer is not None and viewer.is_secretary):
         stmt = stmt.where(Rating.hidden.is_(False))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(Rating.updated_at.desc(), Rating.id.desc())
+    rows = session.exec(stmt.order_by(Rating.updated_at.desc(), col(Rating.id).desc())
                         .limit(limit).offset(offset)).all()
     reported = set()
     if viewer is not None and rows:
         reported = set(session.exec(select(ContentReport.target_id).where(
             ContentReport.target == "rating", ContentReport.user_id == viewer.id,
-            ContentReport.target_id.in_([r.id for r, _ in rows]))).all())
+            col(ContentReport.target_id).in_([r.id for r, _ in rows]))).all())
     return [RatingComment(r, masked_name(name), r.id in reported) for r, name in rows], total
 
 
@@ -795,7 +796,7 @@ def restore_rating(session: Session, *, actor: User, rating_id: int, reason: str
 def responsible_choices(session: Session, *, community_id: int) -> list[User]:
     """People a resolution can be given to: committee members first, then the secretaries."""
     users = session.exec(select(User).where(User.community_id == community_id, User.is_active,
-                                            User.seat.is_not(None) | User.is_secretary)).all()
+                                            col(User.seat).is_not(None) | User.is_secretary)).all()
     return sorted(users, key=lambda u: (u.seat is None, u.name))
 
 

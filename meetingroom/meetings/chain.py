@@ -18,16 +18,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom.models import ChainEntry
 
 GENESIS = "0" * 64
 
 
-def canonical(payload: dict) -> str:
+def canonical(payload: dict[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -35,12 +36,12 @@ def link(prev_hash: str, payload_text: str) -> str:
     return hashlib.sha256(f"{prev_hash}\n{payload_text}".encode()).hexdigest()
 
 
-def append(session: Session, *, meeting_id: int, payload: dict) -> ChainEntry:
+def append(session: Session, *, meeting_id: int, payload: dict[str, Any]) -> ChainEntry:
     """Add one entry after the meeting's last. Call it after the meeting row is locked for this
     change (the seq bump), so entries of one meeting are appended one at a time; the unique
     (meeting_id, position) constraint catches any slip."""
-    last = session.exec(select(ChainEntry).where(ChainEntry.meeting_id == meeting_id)
-                        .order_by(ChainEntry.position.desc()).limit(1)).first()
+    last = session.exec(select(ChainEntry).where(col(ChainEntry.meeting_id) == meeting_id)
+                        .order_by(col(ChainEntry.position).desc()).limit(1)).first()
     prev_hash = last.hash if last else GENESIS
     position = (last.position + 1) if last else 1
     text = canonical(payload)
@@ -73,20 +74,20 @@ def extend(session: Session, *, meeting_id: int, payloads: list[dict]) -> None:
 
 
 def entries(session: Session, meeting_id: int) -> list[ChainEntry]:
-    return list(session.exec(select(ChainEntry).where(ChainEntry.meeting_id == meeting_id)
-                             .order_by(ChainEntry.position)).all())
+    return list(session.exec(select(ChainEntry).where(col(ChainEntry.meeting_id) == meeting_id)
+                             .order_by(col(ChainEntry.position))).all())
 
 
 def digest(session: Session, meeting_id: int) -> str:
     """The last hash of the meeting's log (64 zeros when nothing was recorded)."""
-    last = session.exec(select(ChainEntry.hash).where(ChainEntry.meeting_id == meeting_id)
-                        .order_by(ChainEntry.position.desc()).limit(1)).first()
+    last = session.exec(select(col(ChainEntry.hash)).where(col(ChainEntry.meeting_id) == meeting_id)
+                        .order_by(col(ChainEntry.position).desc()).limit(1)).first()
     return last or GENESIS
 
 
 def count(session: Session, meeting_id: int) -> int:
     return session.exec(select(func.count()).select_from(ChainEntry)
-                        .where(ChainEntry.meeting_id == meeting_id)).one()
+                        .where(col(ChainEntry.meeting_id) == meeting_id)).one()
 
 
 def export(session: Session, meeting_id: int) -> Iterable[str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom import i18n
 from meetingroom.community.service import SEAT_ORDER
@@ -211,11 +211,11 @@ def seated_at(session: Session, community_id: int,
     them; not seated if a later change gave them a seat."""
     when = _aware(when).astimezone(UTC)
     current = session.exec(select(User).where(User.community_id == community_id,
-                                              User.seat.is_not(None))).all()
+                                              col(User.seat).is_not(None))).all()
     # Candidates: seated now, seated at some time by an audited change, or changed since.
     ever = session.exec(select(AuditLog.entity_id).where(
         AuditLog.community_id == community_id, AuditLog.entity == "user",
-        AuditLog.action.in_(("user.create", "user.update")),
+        col(AuditLog.action).in_(("user.create", "user.update")),
         AuditLog.detail["seat"].as_string().is_not(None))).all()
     since = session.exec(select(AuditLog.entity_id).where(
         AuditLog.community_id == community_id, AuditLog.entity == "user",
@@ -227,7 +227,8 @@ def seated_at(session: Session, community_id: int,
     events: dict[int, list[AuditLog]] = {}
     for row in session.exec(select(AuditLog).where(
             AuditLog.community_id == community_id, AuditLog.entity == "user",
-            AuditLog.entity_id.in_(ids), AuditLog.action.in_(("user.create", "user.update")))
+            col(AuditLog.entity_id).in_(ids),
+            col(AuditLog.action).in_(("user.create", "user.update")))
             .order_by(AuditLog.created_at, AuditLog.id)).all():
         if "seat" in row.detail:
             events.setdefault(row.entity_id, []).append(row)
@@ -361,7 +362,7 @@ def gather(session: Session, meeting_id: int, *, community_id: int | None = None
         (MinutesResolution(id=r.id, item_id=r.item_id, title=r.title, responsible=r.responsible,
                            deadline=r.deadline, status=r.status)
          for r in session.exec(select(Resolution).where(
-             Resolution.item_id.in_(list(position) or [-1]))).all()),
+             col(Resolution.item_id).in_(list(position) or [-1]))).all()),
         key=lambda r: position[r.item_id])
     by_item = {r.item_id: r for r in resolutions}
     for it in items:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from meetingroom import audit
 from meetingroom.auth.service import require_secretary
@@ -44,8 +44,8 @@ def _meeting(session: Session, actor: User, meeting_id: int) -> Meeting:
 def _absent(session: Session, meeting: Meeting) -> list[User]:
     opened = meeting.opened_at or meeting.starts_at
     seated = minutes.seated_when_opened(session, meeting, opened)
-    present = set(session.exec(select(Attendance.user_id)
-                               .where(Attendance.meeting_id == meeting.id)).all())
+    present = set(session.exec(select(col(Attendance.user_id))
+                               .where(col(Attendance.meeting_id) == meeting.id)).all())
     return [u for _seat, u in seated if u.id not in present]
 
 
@@ -54,13 +54,14 @@ def notes_form(session: Session, *, actor: User | None, meeting_id: int) -> Note
     actor = require_secretary(actor)
     meeting = _meeting(session, actor, meeting_id)
     items = [(item, title) for item, title in session.exec(
-        select(AgendaItem, Proposal.title).join(Proposal, Proposal.id == AgendaItem.proposal_id)
-        .where(AgendaItem.meeting_id == meeting.id)
-        .order_by(AgendaItem.position, AgendaItem.id)).all()]
-    observers = list(session.exec(select(Observer).where(Observer.meeting_id == meeting.id)
-                                  .order_by(Observer.id)).all())
-    reasons = dict(session.exec(select(Absence.user_id, Absence.reason)
-                                .where(Absence.meeting_id == meeting.id)).all())
+        select(AgendaItem, col(Proposal.title))
+        .join(Proposal, col(Proposal.id) == col(AgendaItem.proposal_id))
+        .where(col(AgendaItem.meeting_id) == meeting.id)
+        .order_by(col(AgendaItem.position), col(AgendaItem.id))).all()]
+    observers = list(session.exec(select(Observer).where(col(Observer.meeting_id) == meeting.id)
+                                  .order_by(col(Observer.id))).all())
+    reasons = dict(session.exec(select(col(Absence.user_id), col(Absence.reason))
+                                .where(col(Absence.meeting_id) == meeting.id)).all())
     absent = [(u, reasons.get(u.id or 0, "")) for u in _absent(session, meeting)]
     return NotesForm(meeting=meeting, items=items, observers=observers, absent=absent)
 
@@ -80,9 +81,9 @@ def record_notes(session: Session, *, actor: User | None, meeting_id: int,
     actor = require_secretary(actor)
     meeting = _meeting(session, actor, meeting_id)
     items = {i.id: i for i in session.exec(select(AgendaItem)
-                                           .where(AgendaItem.meeting_id == meeting.id)).all()}
-    observers = {o.id: o for o in session.exec(select(Observer)
-                                               .where(Observer.meeting_id == meeting.id)).all()}
+                                           .where(col(AgendaItem.meeting_id) == meeting.id)).all()}
+    observers = {o.id: o for o in session.exec(
+        select(Observer).where(col(Observer.meeting_id) == meeting.id)).all()}
     absent_ids = {u.id for u in _absent(session, meeting)}
     if set(item_notes) - set(items) or set(observer_remarks) - set(observers) \
             or set(absences) - absent_ids:
@@ -105,8 +106,8 @@ def record_notes(session: Session, *, actor: User | None, meeting_id: int,
             session.add(observer)
             changed["observers"].append(observer_id)
     for user_id, reason in reasons.items():
-        session.exec(delete(Absence).where(Absence.meeting_id == meeting.id,  # type: ignore[arg-type]
-                                           Absence.user_id == user_id))  # type: ignore[arg-type]
+        session.exec(delete(Absence).where(col(Absence.meeting_id) == meeting.id,  # type: ignore[arg-type]
+                                           col(Absence.user_id) == user_id))  # type: ignore[arg-type]
         if reason:
             session.add(Absence(meeting_id=meeting.id or 0, user_id=user_id, reason=reason))
         changed["absences"].append(user_id)

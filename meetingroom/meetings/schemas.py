@@ -17,7 +17,7 @@ class MeetingIn(BaseModel):
     title: Line = Field(min_length=1, max_length=100)
     starts_at: When
     location: Line = Field(default="", max_length=100)
-    proposal_ids: list[Id] = Field(default_factory=list, max_length=50)
+    proposal_ids: list[Id] = Field(default_factory=list[Id], max_length=50)
 
 
 class ConveneIn(BaseModel):

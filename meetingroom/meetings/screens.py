@@ -12,6 +12,7 @@ a handful of variants, each rendered once per event too.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from meetingroom import i18n
@@ -115,13 +116,14 @@ def ballot_variant(meeting: dict, user_id: int | None, votes: dict[int, str | No
     return ("can_vote", item_id)
 
 
-def ballot_box(variant: tuple, meeting: dict) -> dict:
+def ballot_box(variant: tuple[Any, ...], meeting: dict[str, Any]) -> dict[str, Any]:
     """The ballot template's context for a variant."""
+    state, *rest = variant
     item = None
-    if len(variant) > 1:
-        item = next((a for a in meeting["agenda"] if a["id"] == variant[1]), None)
-    return {"state": variant[0], "item": item,
-            "choice": variant[2] if len(variant) > 2 else None,
+    if rest:
+        item = next((a for a in meeting["agenda"] if a["id"] == rest[0]), None)
+    return {"state": state, "item": item,
+            "choice": rest[1] if len(rest) > 1 else None,
             "secret": bool(item and item["method"] == "secret")}
 
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from meetingroom import audit, tracking, types
 from meetingroom.auth.service import require_secretary
@@ -78,7 +78,7 @@ def meeting_state(session: Session, *, community_id: int, meeting_id: int) -> st
     return state.load(session, meeting_id)
 
 
-MEETINGS_NEWEST = Order("newest", Meeting.starts_at.desc(), Meeting.id.desc())
+MEETINGS_NEWEST = Order("newest", col(Meeting.starts_at).desc(), col(Meeting.id).desc())
 
 
 def list_meetings(session: Session, *, community_id: int, limit: int = 20, offset: int = 0,
@@ -115,9 +115,9 @@ class MyVotes:
 def my_votes(session: Session, *, meeting_id: int, user_id: int) -> MyVotes:
     item_ids = select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id)
     voted = session.exec(select(VoteCast.item_id).where(
-        VoteCast.voter_id == user_id, VoteCast.item_id.in_(item_ids))).all()
+        VoteCast.voter_id == user_id, col(VoteCast.item_id).in_(item_ids))).all()
     named = dict(session.exec(select(Ballot.item_id, Ballot.choice).where(
-        Ballot.voter_id == user_id, Ballot.item_id.in_(item_ids))).all())
+        Ballot.voter_id == user_id, col(Ballot.item_id).in_(item_ids))).all())
     return MyVotes({item_id: named.get(item_id) for item_id in voted})
 
 
@@ -183,10 +183,10 @@ def _present_ids(session: Session, meeting: Meeting) -> set[int]:
     if frozen is not None:
         return set(session.exec(select(Attendance.user_id).where(
             Attendance.meeting_id == meeting.id, Attendance.present,
-            Attendance.user_id.in_(frozen or [-1]))).all())
+            col(Attendance.user_id).in_(frozen or [-1]))).all())
     return set(session.exec(select(Attendance.user_id).join(User, User.id == Attendance.user_id)
                             .where(Attendance.meeting_id == meeting.id, Attendance.present,
-                                   User.seat.is_not(None), User.is_active)).all())
+                                   col(User.seat).is_not(None), User.is_active)).all())
 
 
 def counts_in(meeting: Meeting, user_id: int) -> bool:
@@ -205,7 +205,7 @@ def _seated_now(session: Session, community_id: int) -> int:
 def _seated_ids_now(session: Session, community_id: int) -> list[int]:
     """The seated members now (the same people `seated_count` counts), by id."""
     return sorted(session.exec(select(User.id).where(
-        User.community_id == community_id, User.seat.is_not(None), User.is_active)).all())
+        User.community_id == community_id, col(User.seat).is_not(None), User.is_active)).all())
 
 
 def _seated(session: Session, meeting: Meeting) -> int:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom.meetings import rules
 from meetingroom.models import (
@@ -45,9 +46,10 @@ class MeetingState:
     seated_now: int
     members: list[tuple[int, str, bool]]  # members who count (S): (id, name, present)
     observers: list[Observer]
-    items: list[ItemState] = field(default_factory=list)
+    items: list[ItemState] = field(default_factory=list[ItemState])
     # Seated after the meeting opened: they attend without a vote in it (R7.1, R7.5).
-    without_vote: list[tuple[int, str, bool]] = field(default_factory=list)
+    without_vote: list[tuple[int, str, bool]] = field(
+        default_factory=list[tuple[int, str, bool]])
 
     @property
     def adoption(self) -> tuple[rules.AdoptionRule, rules.AdoptionBase]:
@@ -105,39 +107,41 @@ def iso(value: datetime | None) -> str | None:
 def load(session: Session, meeting_id: int) -> MeetingState:
     """Everything the screens need. The meeting row (and its seq) is read first, so on a
     database without a transaction-wide snapshot the rest is never older than the seq."""
-    meeting = session.exec(select(Meeting).where(Meeting.id == meeting_id)
+    meeting = session.exec(select(Meeting).where(col(Meeting.id) == meeting_id)
                            .execution_options(populate_existing=True)).one()
     community = session.get(Community, meeting.community_id)
-    present_ids = set(session.exec(select(Attendance.user_id).where(
-        Attendance.meeting_id == meeting_id, Attendance.present)).all())
-    seated = session.exec(select(User.id, User.name).where(
-        User.community_id == meeting.community_id, User.seat.is_not(None), User.is_active)
-        .order_by(User.id)).all()
+    assert community is not None  # a meeting's community (foreign key)
+    present_ids = set(session.exec(select(col(Attendance.user_id)).where(
+        col(Attendance.meeting_id) == meeting_id, col(Attendance.present))).all())
+    seated = session.exec(select(col(User.id), col(User.name)).where(
+        col(User.community_id) == meeting.community_id, col(User.seat).is_not(None),
+        col(User.is_active))
+        .order_by(col(User.id))).all()
     frozen = meeting.seated_member_ids
     without_vote: list[tuple[int, str, bool]] = []
     if frozen is None:  # not open yet: everyone seated now counts
         members = [(uid, name, uid in present_ids) for uid, name in seated]
     else:
         frozen_set = set(frozen)
-        names = dict(session.exec(select(User.id, User.name).where(
-            User.id.in_(frozen or [-1]))).all())
+        names = dict(session.exec(select(col(User.id), col(User.name)).where(
+            col(User.id).in_(frozen or [-1]))).all())
         members = [(uid, names.get(uid, ""), uid in present_ids) for uid in sorted(frozen_set)]
         without_vote = [(uid, name, uid in present_ids) for uid, name in seated
                         if uid not in frozen_set]
-    observers = list(session.exec(select(Observer).where(Observer.meeting_id == meeting_id)
-                                  .order_by(Observer.id)).all())
-    rows = session.exec(select(AgendaItem, Proposal.title, Proposal.principle)
-                        .join(Proposal, Proposal.id == AgendaItem.proposal_id)
-                        .where(AgendaItem.meeting_id == meeting_id)
-                        .order_by(AgendaItem.position, AgendaItem.id)
+    observers = list(session.exec(select(Observer).where(col(Observer.meeting_id) == meeting_id)
+                                  .order_by(col(Observer.id))).all())
+    rows = session.exec(select(AgendaItem, col(Proposal.title), col(Proposal.principle))
+                        .join(Proposal, col(Proposal.id) == col(AgendaItem.proposal_id))
+                        .where(col(AgendaItem.meeting_id) == meeting_id)
+                        .order_by(col(AgendaItem.position), col(AgendaItem.id))
                         .execution_options(populate_existing=True)).all()
     state = MeetingState(meeting=meeting, community=community, seated_now=len(seated),
                          members=members, observers=observers, without_vote=without_vote)
     for item, title, principle in rows:
         it = ItemState(item=item, title=title, principle=principle)
         if item.method == "ballot" and item.vote_status != "pending":
-            it.voted_ids = sorted(session.exec(select(VoteCast.voter_id).where(
-                VoteCast.item_id == item.id)).all())
+            it.voted_ids = sorted(session.exec(select(col(VoteCast.voter_id)).where(
+                col(VoteCast.item_id) == item.id)).all())
         state.items.append(it)
     return state
 
@@ -152,7 +156,7 @@ def _settings_of(state: MeetingState, it: ItemState) -> tuple[rules.AdoptionRule
     if m.adoption_rule is not None and m.adoption_base is not None:
         return state.adoption
     if item.vote_status == "closed" and item.rule_text:
-        kind = state.meeting.kind
+        kind = rules.MeetingKind(state.meeting.kind)  # stored codes, checked when scheduled
         for rule, base in _SETTINGS:
             for locale in ("zh_CN", "en"):
                 if item.rule_text == rules.rule_sentence(kind, rule, base, item.seated_at_open or 0,
@@ -161,7 +165,7 @@ def _settings_of(state: MeetingState, it: ItemState) -> tuple[rules.AdoptionRule
     return state.adoption
 
 
-def tally_data(state: MeetingState, item_id: int, locale: str) -> dict:
+def tally_data(state: MeetingState, item_id: int, locale: str) -> dict[str, Any]:
     """GET /items/{id}/tally. `eligible` is P for the item; `needed` the agree votes that adopt.
     While a secret ballot is open its split is withheld (null) and only `cast` rises: a running
     split would let anyone watching the room match a tap on a phone to a choice (R7.6)."""
@@ -204,16 +208,16 @@ def build_tally(kind: str, item: AgendaItem, rule: rules.AdoptionRule, base: rul
     }
 
 
-def tallies_data(state: MeetingState, locale: str) -> list[dict]:
+def tallies_data(state: MeetingState, locale: str) -> list[dict[str, Any]]:
     return [tally_data(state, it.item.id, locale) for it in state.items]
 
 
-def meeting_data(state: MeetingState, locale: str) -> dict:
+def meeting_data(state: MeetingState, locale: str) -> dict[str, Any]:
     """GET /meetings/{id}: the meeting, S and P, the quorum with its rule's text, the agenda."""
     m = state.meeting
     seated, present = state.seated, state.present
     q = rules.quorum(seated, present)
-    warnings = []
+    warnings: list[dict[str, str]] = []
     if m.kind == "joint" and not q.met and m.status != "closed":
         # R7.2: a joint meeting has no opening quorum; the app warns and lets it go on.
         warnings.append({"rule": "R7.2", "message": rules.quorum_sentence(seated, present, locale)})

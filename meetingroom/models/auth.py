@@ -17,8 +17,8 @@ class AuthSession(SQLModel, table=True):
     """One logged-in device (or token, or socket ticket). The cookie/token carries a random key,
     signed; the table keeps only its SHA-256, so a copy of the database logs nobody in."""
 
-    __tablename__ = "auth_session"
-    id: int | None = Field(default=None, primary_key=True)
+    __tablename__ = "auth_session"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     key_hash: str = Field(max_length=64, unique=True)
     user_id: int = Field(foreign_key="user.id", index=True, nullable=False)
     kind: str = Field(max_length=10)
@@ -32,9 +32,9 @@ class AuthSession(SQLModel, table=True):
 class PasswordReset(SQLModel, table=True):
     """A one-time reset code the secretary issued at the desk; valid until `expires_at`."""
 
-    __tablename__ = "password_reset"
+    __tablename__ = "password_reset"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.Index("ix_password_reset_user", "user_id", "used_at"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     code_hash: str = Field(max_length=64, unique=True)
     user_id: int = Field(foreign_key="user.id", nullable=False)

@@ -11,7 +11,7 @@ from meetingroom.models.base import community_fk, created_at_field
 
 
 class Community(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     name: str = Field(max_length=100)
     slug: str = Field(max_length=50, unique=True)
     # R7.4 settings: "inclusive_half" | "strict_majority", and "present" | "seated".
@@ -26,9 +26,9 @@ class Community(SQLModel, table=True):
 class MemberUnit(SQLModel, table=True):
     """成员单位: a party organisation in the area (R1.2, R5)."""
 
-    __tablename__ = "member_unit"
+    __tablename__ = "member_unit"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("community_id", "name"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     name: str = Field(max_length=100)
     # school | firm | hospital | police | property | owners_committee | social_org | party_org |
@@ -51,9 +51,9 @@ class MemberUnit(SQLModel, table=True):
 class AppointmentStep(SQLModel, table=True):
     """One of the five R2.2 steps for a part-time member, with its date and who did it."""
 
-    __tablename__ = "appointment_step"
+    __tablename__ = "appointment_step"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("user_id", "step"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     user_id: int = Field(foreign_key="user.id", index=True)
     # recommend | select | approve | appoint | notice  (R2.2, in that order)
@@ -67,7 +67,7 @@ class Category(SQLModel, table=True):
     """Suggestion categories; a short list the secretary can edit."""
 
     __table_args__ = (sa.UniqueConstraint("community_id", "code"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     code: str = Field(max_length=30)
     name_zh: str = Field(max_length=30)
@@ -79,8 +79,8 @@ class Category(SQLModel, table=True):
 class AuditLog(SQLModel, table=True):
     """Append-only: who changed what and when. Nothing updates or deletes these rows."""
 
-    __tablename__ = "audit_log"
-    id: int | None = Field(default=None, primary_key=True)
+    __tablename__ = "audit_log"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     actor_id: int | None = Field(default=None, foreign_key="user.id", nullable=True)
     action: str = Field(max_length=50, index=True)
@@ -97,7 +97,7 @@ class Notification(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),
                       # One person's notices, newest first (meetingroom/pagination.py).
                       sa.Index("ix_notification_user_newest", "user_id", "id"))
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     user_id: int = Field(foreign_key="user.id")
     message: str = Field(max_length=200)

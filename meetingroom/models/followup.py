@@ -18,7 +18,7 @@ class Resolution(SQLModel, table=True):
                       sa.Index("ix_resolution_newest", "community_id", "id"),
                       # The year filter and its first year (min(created_at)) on every list page.
                       sa.Index("ix_resolution_created", "community_id", "created_at"))
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     item_id: int = Field(foreign_key="agenda_item.id", unique=True)
     proposal_id: int = Field(foreign_key="proposal.id", index=True)
@@ -37,8 +37,8 @@ class Resolution(SQLModel, table=True):
 
 
 class ProgressUpdate(SQLModel, table=True):
-    __tablename__ = "progress_update"
-    id: int | None = Field(default=None, primary_key=True)
+    __tablename__ = "progress_update"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     resolution_id: int = Field(foreign_key="resolution.id", index=True)
     author_id: int = Field(foreign_key="user.id")
@@ -50,7 +50,7 @@ class ProgressUpdate(SQLModel, table=True):
 
 class Rating(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("resolution_id", "user_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     resolution_id: int = Field(foreign_key="resolution.id", index=True)
     user_id: int = Field(foreign_key="user.id")

@@ -13,7 +13,7 @@ from meetingroom.models.base import community_fk, created_at_field, optional_tim
 class Meeting(SQLModel, table=True):
     # The list (newest first) and the upcoming ones (soonest first), id last for the keyset.
     __table_args__ = (sa.Index("ix_meeting_when", "community_id", "starts_at", "id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     kind: str = Field(max_length=10)  # work (R6.1) | joint (R6.2)
     title: str = Field(max_length=100)
@@ -40,9 +40,9 @@ class Meeting(SQLModel, table=True):
 
 
 class AgendaItem(SQLModel, table=True):
-    __tablename__ = "agenda_item"
+    __tablename__ = "agenda_item"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("meeting_id", "proposal_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     proposal_id: int = Field(foreign_key="proposal.id", index=True)
@@ -67,7 +67,7 @@ class AgendaItem(SQLModel, table=True):
 
 class Attendance(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     user_id: int = Field(foreign_key="user.id")
     present: bool = True
@@ -79,7 +79,7 @@ class Attendance(SQLModel, table=True):
 class Observer(SQLModel, table=True):
     """列席人员 at a joint meeting (R6.2): may speak, never votes."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     name: str = Field(max_length=50)
     role: str = Field(max_length=50)
@@ -91,7 +91,7 @@ class Absence(SQLModel, table=True):
     """Why a seated member missed a meeting (缺席原因), when the secretary recorded one."""
 
     __table_args__ = (sa.UniqueConstraint("meeting_id", "user_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     user_id: int = Field(foreign_key="user.id")
     reason: str = Field(max_length=200)
@@ -101,9 +101,9 @@ class VoteCast(SQLModel, table=True):
     """That a member voted on an item: one row per member per item, enforced by the database
     (R7.5). Holds no choice, so it is safe for secret ballots too."""
 
-    __tablename__ = "vote_cast"
+    __tablename__ = "vote_cast"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("item_id", "voter_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     item_id: int = Field(foreign_key="agenda_item.id", index=True)
     voter_id: int = Field(foreign_key="user.id")
 
@@ -112,7 +112,7 @@ class Ballot(SQLModel, table=True):
     """An open (named, 记名) ballot's choice. Secret ballots write no row here (R7.6)."""
 
     __table_args__ = (sa.UniqueConstraint("item_id", "voter_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     item_id: int = Field(foreign_key="agenda_item.id", index=True)
     voter_id: int = Field(foreign_key="user.id")
     choice: str = Field(max_length=10)  # agree | oppose | abstain
@@ -123,9 +123,9 @@ class ChainEntry(SQLModel, table=True):
     """Ballots and tally changes chained by hash; each entry hashes the previous one of its
     meeting, so the minutes' digest can be recomputed from the exported log."""
 
-    __tablename__ = "chain_entry"
+    __tablename__ = "chain_entry"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("meeting_id", "position"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     position: int
     payload: str  # canonical JSON, exactly as hashed

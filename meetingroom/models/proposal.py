@@ -15,7 +15,7 @@ PRINCIPLES = ("major", "practical", "important", "urgent")  # R4.3
 class Proposal(SQLModel, table=True):
     # The public list, newest first (meetingroom/pagination.py).
     __table_args__ = (sa.Index("ix_proposal_newest", "community_id", "created_at", "id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     sponsor_id: int = Field(foreign_key="user.id", index=True)
     title: str = Field(max_length=100)
@@ -29,7 +29,7 @@ class Proposal(SQLModel, table=True):
 
 class Cosponsor(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("proposal_id", "user_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     proposal_id: int = Field(foreign_key="proposal.id", index=True)
     user_id: int = Field(foreign_key="user.id")
     created_at: datetime = created_at_field()

@@ -25,9 +25,9 @@ SCORER_ROLES = ("member", "resident_rep", "party_rep", "unit_rep")
 class Review(SQLModel, table=True):
     """One year's review of one community."""
 
-    __tablename__ = "review"
+    __tablename__ = "review"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("community_id", "year"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     year: int
     title: str = Field(max_length=100)
@@ -43,9 +43,9 @@ class Review(SQLModel, table=True):
 class ReviewCriterion(SQLModel, table=True):
     """A criterion of one side, with its weight (per cent of that side's score)."""
 
-    __tablename__ = "review_criterion"
+    __tablename__ = "review_criterion"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("review_id", "side", "name"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     review_id: int = Field(foreign_key="review.id", index=True)
     side: str = Field(max_length=10)
     name: str = Field(max_length=50)
@@ -56,8 +56,8 @@ class ReviewCriterion(SQLModel, table=True):
 class ReviewSubject(SQLModel, table=True):
     """What is scored: one member unit, or the committee (unit_id None, side "committee")."""
 
-    __tablename__ = "review_subject"
-    id: int | None = Field(default=None, primary_key=True)
+    __tablename__ = "review_subject"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     review_id: int = Field(foreign_key="review.id", index=True)
     side: str = Field(max_length=10)
     unit_id: int | None = Field(default=None, foreign_key="member_unit.id", nullable=True)
@@ -69,9 +69,9 @@ class ReviewSubject(SQLModel, table=True):
 class ReviewScorer(SQLModel, table=True):
     """A person who scores one side of the review."""
 
-    __tablename__ = "review_scorer"
+    __tablename__ = "review_scorer"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("review_id", "user_id", "side"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     review_id: int = Field(foreign_key="review.id", index=True)
     user_id: int = Field(foreign_key="user.id")
     side: str = Field(max_length=10)  # the side he scores
@@ -82,9 +82,9 @@ class ReviewScorer(SQLModel, table=True):
 class ReviewSheet(SQLModel, table=True):
     """That a scorer has scored a subject: once each, enforced by the database. No points."""
 
-    __tablename__ = "review_sheet"
+    __tablename__ = "review_sheet"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("subject_id", "scorer_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     review_id: int = Field(foreign_key="review.id", index=True)
     subject_id: int = Field(foreign_key="review_subject.id")
     scorer_id: int = Field(foreign_key="user.id")
@@ -94,9 +94,9 @@ class ReviewSheet(SQLModel, table=True):
 class ReviewMark(SQLModel, table=True):
     """An open review only: one scorer's points for one criterion of one subject."""
 
-    __tablename__ = "review_mark"
+    __tablename__ = "review_mark"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("sheet_id", "criterion_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     sheet_id: int = Field(foreign_key="review_sheet.id", index=True)
     criterion_id: int = Field(foreign_key="review_criterion.id")
     points: int
@@ -105,9 +105,9 @@ class ReviewMark(SQLModel, table=True):
 class ReviewTotal(SQLModel, table=True):
     """The running sum of points for one criterion of one subject: all a secret review keeps."""
 
-    __tablename__ = "review_total"
+    __tablename__ = "review_total"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("subject_id", "criterion_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     subject_id: int = Field(foreign_key="review_subject.id", index=True)
     criterion_id: int = Field(foreign_key="review_criterion.id")
     points: int = 0

@@ -19,8 +19,8 @@ class MemberRecord(SQLModel, table=True):
     """One per person: his post (R1.3) and whether the secretary recorded him as appointed before
     the record began (R2.2: a committee that existed before the app)."""
 
-    __tablename__ = "member_record"
-    id: int | None = Field(default=None, primary_key=True)
+    __tablename__ = "member_record"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     user_id: int = Field(foreign_key="user.id", unique=True)
     post: str | None = Field(default=None, max_length=20)
@@ -33,8 +33,8 @@ class MemberRecord(SQLModel, table=True):
 class PublicNotice(SQLModel, table=True):
     """The public notice (公示) that recording the last R2.2 step publishes: one per person."""
 
-    __tablename__ = "public_notice"
-    id: int | None = Field(default=None, primary_key=True)
+    __tablename__ = "public_notice"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     user_id: int = Field(foreign_key="user.id", unique=True)
     seat: str = Field(default="part_time", max_length=20)
@@ -49,9 +49,9 @@ class PublicNotice(SQLModel, table=True):
 class NoticeObjection(SQLModel, table=True):
     """A resident's objection during a notice, and the secretary's answer; once per resident."""
 
-    __tablename__ = "notice_objection"
+    __tablename__ = "notice_objection"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("notice_id", "user_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     notice_id: int = Field(foreign_key="public_notice.id", index=True)
     user_id: int = Field(foreign_key="user.id")

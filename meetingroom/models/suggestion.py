@@ -24,7 +24,7 @@ class Suggestion(SQLModel, table=True):
         # the index alone (without it, 10,001 row lookups for a person with many suggestions).
         sa.Index("ix_suggestion_author_newest", "community_id", "author_id", "created_at", "id"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     author_id: int = Field(foreign_key="user.id")
     title: str = Field(max_length=100)
@@ -52,7 +52,7 @@ class Photo(SQLModel, table=True):
     """A re-encoded image (EXIF stripped) with a thumbnail; belongs to a suggestion, a progress
     update or a unit's good deed."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     uploader_id: int = Field(foreign_key="user.id")
     suggestion_id: int | None = Field(default=None, foreign_key="suggestion.id", index=True)
@@ -70,7 +70,7 @@ class Support(SQLModel, table=True):
     """附议: one per person per suggestion, enforced by the database."""
 
     __table_args__ = (sa.UniqueConstraint("suggestion_id", "user_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     suggestion_id: int = Field(foreign_key="suggestion.id", index=True)
     user_id: int = Field(foreign_key="user.id")
     created_at: datetime = created_at_field()
@@ -79,9 +79,9 @@ class Support(SQLModel, table=True):
 class ContentReport(SQLModel, table=True):
     """A report against a suggestion or a rating comment; one per person per thing."""
 
-    __tablename__ = "content_report"
+    __tablename__ = "content_report"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("target", "target_id", "user_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     target: str = Field(max_length=20)  # suggestion | rating
     target_id: int

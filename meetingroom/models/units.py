@@ -28,9 +28,9 @@ def unit_fk(**kw):
 class UnitContact(SQLModel, table=True):
     """One contact between the committee and a unit (R5.1), as it happened."""
 
-    __tablename__ = "unit_contact"
+    __tablename__ = "unit_contact"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.Index("ix_unit_contact_unit_date", "unit_id", "held_on"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     unit_id: int = unit_fk()
     direction: str = Field(max_length=20)
@@ -44,8 +44,8 @@ class UnitContact(SQLModel, table=True):
 class UnitNeed(SQLModel, table=True):
     """需求清单: a need from residents' suggestions, the committee, or a unit in a contact."""
 
-    __tablename__ = "unit_need"
-    id: int | None = Field(default=None, primary_key=True)
+    __tablename__ = "unit_need"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     title: str = Field(max_length=100)
     detail: str = Field(default="", max_length=2000)
@@ -65,8 +65,8 @@ class UnitNeed(SQLModel, table=True):
 class UnitResource(SQLModel, table=True):
     """资源清单: something a unit offers the area (a hall, parking at night, a doctor's time)."""
 
-    __tablename__ = "unit_resource"
-    id: int | None = Field(default=None, primary_key=True)
+    __tablename__ = "unit_resource"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     unit_id: int = unit_fk()
     title: str = Field(max_length=100)
@@ -80,8 +80,8 @@ class UnitResource(SQLModel, table=True):
 class UnitProject(SQLModel, table=True):
     """项目清单: a project that meets a need with one or more units' resources."""
 
-    __tablename__ = "unit_project"
-    id: int | None = Field(default=None, primary_key=True)
+    __tablename__ = "unit_project"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     need_id: int | None = Field(default=None, foreign_key="unit_need.id", nullable=True,
                                 index=True)
@@ -97,9 +97,9 @@ class UnitProject(SQLModel, table=True):
 class ProjectUnit(SQLModel, table=True):
     """A unit taking on (承接) a project, with the resource it brings; once per unit."""
 
-    __tablename__ = "unit_project_unit"
+    __tablename__ = "unit_project_unit"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("project_id", "unit_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     project_id: int = Field(foreign_key="unit_project.id", index=True)
     unit_id: int = unit_fk()
     resource_id: int | None = Field(default=None, foreign_key="unit_resource.id", nullable=True)
@@ -110,10 +110,10 @@ class UnitDeed(SQLModel, table=True):
     """实事好事 (R5.2): what a unit did for the community, public. A completed project gives each
     unit that took it on one deed (project_id set; once per unit and project)."""
 
-    __tablename__ = "unit_deed"
+    __tablename__ = "unit_deed"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("project_id", "unit_id"),
                       sa.Index("ix_unit_deed_list", "community_id", "done_on"))
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     unit_id: int = unit_fk()
     title: str = Field(max_length=100)
@@ -129,9 +129,9 @@ class UnitDeed(SQLModel, table=True):
 class DeedThanks(SQLModel, table=True):
     """点赞: one per resident per deed, enforced by the database."""
 
-    __tablename__ = "unit_deed_thanks"
+    __tablename__ = "unit_deed_thanks"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("deed_id", "user_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     deed_id: int = Field(foreign_key="unit_deed.id", index=True)
     user_id: int = Field(foreign_key="user.id")
     created_at: datetime = created_at_field()
@@ -140,9 +140,9 @@ class DeedThanks(SQLModel, table=True):
 class UnitReport(SQLModel, table=True):
     """述职 (R5.3): a part-time member's yearly report to his unit and the committee."""
 
-    __tablename__ = "unit_report"
+    __tablename__ = "unit_report"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
     __table_args__ = (sa.UniqueConstraint("member_id", "year"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     unit_id: int = unit_fk()
     member_id: int = Field(foreign_key="user.id", index=True)
@@ -159,8 +159,8 @@ class UnitReport(SQLModel, table=True):
 class UnitReminder(SQLModel, table=True):
     """提醒谈话 (R5.3) with the head of a unit's party organisation that falls short."""
 
-    __tablename__ = "unit_reminder"
-    id: int | None = Field(default=None, primary_key=True)
+    __tablename__ = "unit_reminder"  # pyright: ignore[reportAssignmentType] - SQLModel declares it as declared_attr
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     unit_id: int = unit_fk()
     held_on: date

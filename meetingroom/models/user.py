@@ -14,7 +14,7 @@ SEATS = ("chair", "full_time", "part_time")
 
 class User(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("community_id", "phone"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     name: str = Field(max_length=50)
     phone: str = Field(max_length=11)

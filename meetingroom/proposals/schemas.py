@@ -18,8 +18,10 @@ class ProposalIn(BaseModel):
     title: Line = Field(max_length=1000)
     body: Text = Field(max_length=20000)
     draft_resolution: Text = Field(default="", max_length=20000)
-    principle: Principle = Field(description="major | practical | important | urgent "
-                                                      "(R4.3)")
+    # An enum in the document; checked by the service, which names the rule (R4.3) when wrong.
+    principle: Line = Field(max_length=30, description="R4.3: the principle it is put under",
+                            json_schema_extra={"enum": ["major", "practical", "important",
+                                                        "urgent"]})
     suggestion_ids: list[Id] = Field(default_factory=list, max_length=100)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom import audit
 from meetingroom.db import insert_once
@@ -42,7 +42,7 @@ def require_member(actor: User | None) -> User:
 
 
 INBOX = Order("inbox", Suggestion.created_at, Suggestion.id)
-NEWEST = Order("newest", Proposal.created_at.desc(), Proposal.id.desc())
+NEWEST = Order("newest", col(Proposal.created_at).desc(), col(Proposal.id).desc())
 
 
 def inbox(session: Session, *, actor: User | None, limit: int = 20, offset: int = 0,
@@ -83,7 +83,7 @@ def sponsor(session: Session, *, actor: User | None, title: str, body: str, prin
         # Only suggestions still waiting change: a member who sponsored or declined one a moment
         # earlier wins, and this whole proposal is refused rather than half made.
         result = session.exec(update(Suggestion).where(
-            Suggestion.id.in_(ids), Suggestion.status == "submitted",
+            col(Suggestion.id).in_(ids), Suggestion.status == "submitted",
             Suggestion.hidden == sa.false()).values(status="sponsored", proposal_id=proposal.id))
         if result.rowcount != len(ids):
             raise Conflict("A suggestion was sponsored or declined meanwhile; please reload.")
@@ -212,7 +212,7 @@ def views(session: Session, proposals: Iterable[Proposal], *,
             sugg.setdefault(s.proposal_id, []).append(s)
     resolutions = {}
     for rid, pid in session.exec(select(Resolution.id, Resolution.proposal_id).where(
-            Resolution.proposal_id.in_(ids)).order_by(Resolution.id)).all():
+            col(Resolution.proposal_id).in_(ids)).order_by(Resolution.id)).all():
         resolutions[pid] = rid
     return [ProposalView(proposal=p, sponsor_name=users[p.sponsor_id].name,
                          cosponsors=[users[u] for u in cos.get(p.id, [])],

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom import audit, labels, photos
 from meetingroom.auth.service import require_secretary
@@ -175,7 +175,7 @@ def _status_condition(status: str):
         return Suggestion.status == status
     res = _latest_resolution_status()
     conditions = {
-        "sponsored": Proposal.status.in_(("open", "withdrawn")),
+        "sponsored": col(Proposal.status).in_(("open", "withdrawn")),
         "on_agenda": Proposal.status == "on_agenda",
         "rejected": Proposal.status == "rejected",
         "adopted": (Proposal.status == "adopted") & (res.is_(None) | (res == "not_started")),
@@ -185,8 +185,8 @@ def _status_condition(status: str):
     return (Suggestion.status == "sponsored") & conditions[status]
 
 
-NEWEST = Order("newest", Suggestion.created_at.desc(), Suggestion.id.desc())
-SUPPORTED = Order("supported", Suggestion.supporters.desc(), Suggestion.id.desc())
+NEWEST = Order("newest", col(Suggestion.created_at).desc(), col(Suggestion.id).desc())
+SUPPORTED = Order("supported", col(Suggestion.supporters).desc(), col(Suggestion.id).desc())
 
 
 def list_suggestions(session: Session, *, community_id: int, viewer: User | None,
@@ -317,7 +317,7 @@ def timelines(session: Session, suggestions: Iterable[Suggestion]) -> dict[int, 
     if declined:
         for eid, when in session.exec(
                 select(AuditLog.entity_id, func.max(AuditLog.created_at))
-                .where(AuditLog.entity == "suggestion", AuditLog.entity_id.in_(declined),
+                .where(AuditLog.entity == "suggestion", col(AuditLog.entity_id).in_(declined),
                        AuditLog.action == "suggestion.decline")
                 .group_by(AuditLog.entity_id)).all():
             declined_at[eid] = when
@@ -385,7 +385,7 @@ def views(session: Session, suggestions: Iterable[Suggestion], *,
     supported: set[int] = set()
     if viewer is not None:
         supported = set(session.exec(select(Support.suggestion_id).where(
-            Support.user_id == viewer.id, Support.suggestion_id.in_(ids))).all())
+            Support.user_id == viewer.id, col(Support.suggestion_id).in_(ids))).all())
     out = []
     for s in suggestions:
         if not s.show_name:
@@ -571,7 +571,7 @@ def followers(session: Session, suggestion_ids: Iterable[int]) -> set[int]:
         return set()
     authors = session.exec(select(Suggestion.author_id).where(Suggestion.id.in_(ids))).all()
     supporters = session.exec(select(Support.user_id).where(
-        Support.suggestion_id.in_(ids))).all()
+        col(Support.suggestion_id).in_(ids))).all()
     return set(authors) | set(supporters)
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from meetingroom import audit, db
 from meetingroom.auth.service import require_secretary
@@ -111,7 +111,7 @@ def list_reviews(session: Session, *, actor: User) -> list[Review]:
     else:
         mine = select(ReviewScorer.review_id).where(ReviewScorer.user_id == actor.id)
         query = select(Review).where(Review.community_id == actor.community_id,
-                                     Review.id.in_(mine))
+                                     col(Review.id).in_(mine))
     return list(session.exec(query.order_by(Review.year.desc())).all())
 
 
@@ -177,7 +177,7 @@ def board(session: Session, review: Review) -> Board:
         totals.setdefault(t.subject_id, {})[t.criterion_id] = t.points
     scorers = scorer_rows(session, review.id)
     users = {u.id: u for u in session.exec(select(User).where(
-        User.id.in_({s.user_id for s in scorers}))).all()}
+        col(User.id).in_({s.user_id for s in scorers}))).all()}
     hidden = review.secret and review.status != "closed"
     results: list[SubjectResult] = []
     for s in subjects:
@@ -199,7 +199,7 @@ def board(session: Session, review: Review) -> Board:
     committee = next((r for r in results if r.subject.side == "committee"), None)
     unit_ids = [s.unit_id for s in subjects if s.unit_id]
     units_by_id = {u.id: u for u in session.exec(select(MemberUnit).where(
-        MemberUnit.id.in_(unit_ids))).all()} if unit_ids else {}
+        col(MemberUnit.id).in_(unit_ids))).all()} if unit_ids else {}
     return Board(review, criteria, units, committee,
                  {side: sum(1 for x in scorers if x.side == side) for side in REVIEW_SIDES},
                  hidden, units_by_id)
@@ -237,7 +237,7 @@ def my_tasks(session: Session, *, actor: User, review_id: int) -> tuple[Review, 
     marks: dict[int, dict[int, int]] = {}
     if not review.secret and done:
         for m in session.exec(select(ReviewMark).where(
-                ReviewMark.sheet_id.in_(list(done.values())))).all():
+                col(ReviewMark.sheet_id).in_(list(done.values())))).all():
             marks.setdefault(m.sheet_id, {})[m.criterion_id] = m.points
     tasks = []
     for scorer in mine:
@@ -268,10 +268,10 @@ def named_sheets(session: Session, review: Review) -> list[NamedSheet]:
     subjects = {s.id: s for s in session.exec(select(ReviewSubject).where(
         ReviewSubject.review_id == review.id)).all()}
     users = {u.id: u for u in session.exec(select(User).where(
-        User.id.in_({s.scorer_id for s in sheets}))).all()}
+        col(User.id).in_({s.scorer_id for s in sheets}))).all()}
     marks: dict[int, dict[int, int]] = {}
     for m in session.exec(select(ReviewMark).where(
-            ReviewMark.sheet_id.in_([s.id for s in sheets]))).all():
+            col(ReviewMark.sheet_id).in_([s.id for s in sheets]))).all():
         marks.setdefault(m.sheet_id, {})[m.criterion_id] = m.points
     return [NamedSheet(subjects[s.subject_id], users[s.scorer_id], marks.get(s.id, {}))
             for s in sheets]
@@ -280,7 +280,7 @@ def named_sheets(session: Session, review: Review) -> list[NamedSheet]:
 def scorer_names(session: Session, review: Review) -> list[tuple[ReviewScorer, User]]:
     rows = scorer_rows(session, review.id)
     users = {u.id: u for u in session.exec(select(User).where(
-        User.id.in_({s.user_id for s in rows}))).all()}
+        col(User.id).in_({s.user_id for s in rows}))).all()}
     return [(r, users[r.user_id]) for r in rows]
 
 
@@ -371,7 +371,7 @@ def create_review(session: Session, *, actor: User, year: int, title: str = "",
     session.add_all([ReviewTotal(subject_id=s.id, criterion_id=c.id)
                      for s in subjects for c in rows if c.side == s.side])
     members = session.exec(select(User).where(User.community_id == actor.community_id,
-                                              User.seat.is_not(None), User.is_active)).all()
+                                              col(User.seat).is_not(None), User.is_active)).all()
     unit_set = {u.id for u in units}
     for m in sorted(members, key=lambda m: m.id):
         session.add(ReviewScorer(review_id=review.id, user_id=m.id, side="unit", role="member"))

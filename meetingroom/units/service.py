@@ -219,7 +219,7 @@ def part_time_members(session: Session, *, community_id: int) -> dict[int, list[
     """Each unit's seated part-time members (兼职委员), by unit id."""
     rows = session.exec(select(User).where(User.community_id == community_id,
                                            User.seat == "part_time", User.is_active,
-                                           User.unit_id.is_not(None))
+                                           col(User.unit_id).is_not(None))
                         .order_by(User.id)).all()
     out: dict[int, list[User]] = {}
     for user in rows:

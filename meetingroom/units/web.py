@@ -51,7 +51,8 @@ def _int(value, default: int | None = None) -> int | None:
 
 
 def _year(request: Request) -> int:
-    year = _int(request.query_params.get("year"), service.local_today().year)
+    this_year = service.local_today().year
+    year = _int(request.query_params.get("year"), this_year) or this_year
     return year if 2000 <= year <= service.local_today().year + 1 else service.local_today().year
 
 
