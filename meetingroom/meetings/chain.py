@@ -52,16 +52,16 @@ def append(session: Session, *, meeting_id: int, payload: dict[str, Any]) -> Cha
     return entry
 
 
-def extend(session: Session, *, meeting_id: int, payloads: list[dict]) -> None:
+def extend(session: Session, *, meeting_id: int, payloads: list[dict[str, Any]]) -> None:
     """Add several entries in order after the meeting's last (a batch of ballots): one read of
     the last entry, the links computed here. Same locking rule as `append`."""
     if not payloads:
         return
-    last = session.exec(select(ChainEntry.position, ChainEntry.hash)
-                        .where(ChainEntry.meeting_id == meeting_id)
-                        .order_by(ChainEntry.position.desc()).limit(1)).first()
+    last = session.exec(select(col(ChainEntry.position), col(ChainEntry.hash))
+                        .where(col(ChainEntry.meeting_id) == meeting_id)
+                        .order_by(col(ChainEntry.position).desc()).limit(1)).first()
     position, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
-    rows = []
+    rows: list[ChainEntry] = []
     for payload in payloads:
         text = canonical(payload)
         position += 1

@@ -180,7 +180,8 @@ def tally_data(state: MeetingState, item_id: int, locale: str) -> dict[str, Any]
 
 
 def build_tally(kind: str, item: AgendaItem, rule: rules.AdoptionRule, base: rules.AdoptionBase,
-                seated: int, eligible: int, voted_ids: list[int] | None, locale: str) -> dict:
+                seated: int, eligible: int, voted_ids: list[int] | None,
+                locale: str) -> dict[str, Any]:
     """The tally object from the item's row and the numbers that decide it. A ballot builds its
     event with this alone (the counters, and S, P and R7.4 frozen when the vote opened), never
     from a rebuilt meeting state, so its cost does not grow with the committee (issue 11)."""
