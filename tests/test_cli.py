@@ -33,7 +33,8 @@ def test_demo_is_idempotent_and_prints_logins(run):
     db = run.data / "meetingroom.db"
     people, units = count(db, "user"), count(db, "member_unit")
     run("demo")
-    assert (count(db, "user"), count(db, "member_unit")) == (people, units) == (16, 8)
+    # 16 people and the R2.2 candidate whose public notice is running
+    assert (count(db, "user"), count(db, "member_unit")) == (people, units) == (17, 8)
     assert (run.data / "secret_key").read_text().strip()  # generated once, never a placeholder
     key = (run.data / "secret_key").read_text()
     run("demo")
@@ -60,6 +61,6 @@ def test_db_upgrade_and_backup_make_a_consistent_copy(run, tmp_path):
     run("demo")
     target = tmp_path / "backup" / "copy.db"
     assert "backed up" in run("backup", str(target)).stdout
-    assert count(target, "user") == 16
+    assert count(target, "user") == 17
     with sqlite3.connect(target) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -37,7 +37,7 @@ def test_demo_secretary_logs_in_and_sees_the_roster(live_server, new_page):
     login(page, live_server.url, DEMO["secretary"])
     page.goto(f"{live_server.url}/roster")
     assert page.locator("h1").inner_text() == "名册"
-    assert page.locator("table tbody tr").count() == 16
+    assert page.locator("table tbody tr").count() == 17  # with the candidate on public notice
     assert no_horizontal_scroll(page)
     screenshot(page, "roster-360")
 
