@@ -14,7 +14,8 @@ Use them in every schema field, path/query parameter and form field:
     deadline: Day | None = None                     # date in 2000..2100
     password: Secret = Form("")                     # never shown again, taken as typed
 
-`Field(min_length=…, max_length=…)` constraints apply to the cleaned text. Code that parses
+`Field(min_length=…, max_length=…)` constraints apply to the text as sent; then it is
+cleaned. Code that parses
 strings itself (forms kept as `str` for friendly messages) uses `parse_id`, `clean_line`,
 `clean_text`, `in_window` and `day_in_window`. `tests/test_types.py` walks every route and fails
 when a parameter or field is left without one of these types.
@@ -23,7 +24,6 @@ when a parameter or field is left without one of these types.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -52,12 +52,6 @@ def clean_line(value: str) -> str:
     """One line: tabs and line breaks become one space, every other control character goes;
     surrounding blank space is trimmed."""
     return _DROP.sub("", _LINE_SPACE.sub(" ", value)).strip()
-
-
-def _before(cleaner: Callable[[str], str]) -> Callable[[Any], Any]:
-    def clean(value: Any) -> Any:
-        return cleaner(value) if isinstance(value, str) else value
-    return clean
 
 
 def _date_error() -> PydanticCustomError:
@@ -136,16 +130,17 @@ else:
 
         @classmethod
         def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
-            return core_schema.no_info_before_validator_function(_before(clean_line),
-                                                                 core_schema.str_schema())
+            # Cleaned after the length check: the document's maxLength holds for what is sent.
+            return core_schema.no_info_after_validator_function(clean_line,
+                                                                core_schema.str_schema())
 
     class Text(str):
         """Several lines of text: keeps \\n and \\t, removes other control characters, trimmed."""
 
         @classmethod
         def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
-            return core_schema.no_info_before_validator_function(_before(clean_text),
-                                                                 core_schema.str_schema())
+            return core_schema.no_info_after_validator_function(clean_text,
+                                                                core_schema.str_schema())
 
     class Secret(str):
         """A password: taken exactly as typed (it is hashed, never stored or shown)."""

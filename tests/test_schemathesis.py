@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import schemathesis
@@ -77,14 +77,14 @@ def _fuzz_settings_active(fuzz_settings):
 
 
 @pytest.fixture(scope="module")
-def secretary_headers(fuzz_settings) -> dict[str, str]:
-    with Session(db.get_engine(fuzz_settings.db_url)) as session:
-        secretary = session.exec(select(User).where(User.is_secretary)).first()
-        assert secretary is not None
-        return auth(secretary)
+def secretary(fuzz_settings) -> User:
+    with Session(db.get_engine(fuzz_settings.db_url), expire_on_commit=False) as session:
+        user = session.exec(select(User).where(User.is_secretary)).first()
+        assert user is not None
+        return user
 
 
-def _fuzz(api_schema, headers: dict[str, str] | None) -> Counter[int]:
+def _fuzz(api_schema, make_headers: Callable[[], dict[str, str]] | None) -> Counter[int]:
     """Every operation, with positive and negative (invalid) examples; all failures are
     collected, then reported together with the operation they came from.
 
@@ -107,6 +107,9 @@ def _fuzz(api_schema, headers: dict[str, str] | None) -> Counter[int]:
             @given(case=strategy)
             def run(case) -> None:
                 limiter.reset()
+                # A fresh token per request: some operations revoke the one they are sent with
+                # (logout, a password change, "sign out everywhere").
+                headers = make_headers() if make_headers else None
                 response = case.call_and_validate(headers=headers, excluded_checks=EXCLUDED)
                 statuses[response.status_code] += 1
 
@@ -127,7 +130,7 @@ def test_api_anonymous(api_schema):
     assert statuses[401] and statuses[200]  # public reads answer, the rest asks to log in
 
 
-def test_api_as_the_secretary(api_schema, secretary_headers):
-    statuses = _fuzz(api_schema, secretary_headers)
+def test_api_as_the_secretary(api_schema, secretary):
+    statuses = _fuzz(api_schema, lambda: auth(secretary))
     # The token works: most operations were carried out at least once, not just refused.
     assert sum(n for status, n in statuses.items() if status < 300) > 100, statuses
