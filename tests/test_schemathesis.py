@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 from sqlmodel import Session, select
 
 from meetingroom import db
@@ -29,7 +29,12 @@ from tests.conftest import PG_URL, auth, new_pg_database
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 # Every check but one: a request the document allows may still be refused by a rule the schema
 # cannot express (a phone number's format, R7.1's quorum): 422 and 409 are documented answers.
-EXCLUDED = [positive_data_acceptance]
+#
+# And `negative_data_rejection` is off for now: its "too long" strings hold lone surrogates that
+# the JSON round trip fuses into one character (a high and a low surrogate side by side), so
+# the server rightly sees a string within maxLength that the check counted as too long
+# (POST /units, 2026-12-01). Every response is still checked against the document.
+EXCLUDED = [positive_data_acceptance, negative_data_rejection]
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 
