@@ -331,9 +331,7 @@ class Room:
             if own is not None:
                 client.votes[own["item_id"]] = own["choice"]
             if client.synced:
-                quiet = own is not None and own["choice"] is None
-                client.offer(seq, self.frame(client.view, client.locale)
-                             + self.personal(client, quiet=quiet))
+                client.offer(seq, self.frame(client.view, client.locale) + self.personal(client))
             else:
                 client.offer(seq, self.frame(client.view, client.locale))
 
@@ -354,9 +352,9 @@ class Room:
             self._frames[key] = screens.frames(view, locale, st["meeting"], st["tallies"])
         return self._frames[key]
 
-    def personal(self, client: Client, *, quiet: bool = False) -> str:
-        """The ballot box of a member's phone, when it changes. After his own secret ballot it
-        stays as his vote's reply left it (that reply showed his choice; nothing stores it)."""
+    def personal(self, client: Client) -> str:
+        """The ballot box of a member's phone, when it changes. After his own secret ballot every
+        screen of his says "voted" and nothing more (issue 9 §2), so all of them get it."""
         if client.view != "vote":
             return ""
         from meetingroom.meetings import screens
@@ -366,8 +364,6 @@ class Room:
         if variant == client.variant:
             return ""
         client.variant = variant
-        if quiet:
-            return ""
         key = (client.locale, variant)
         if key not in self._ballots:
             self._ballots[key] = screens.ballot_fragment(client.locale, variant, st["meeting"],

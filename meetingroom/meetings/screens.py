@@ -118,13 +118,16 @@ def ballot_variant(meeting: dict, user_id: int | None, votes: dict[int, str | No
 
 def ballot_box(variant: tuple[Any, ...], meeting: dict[str, Any]) -> dict[str, Any]:
     """The ballot template's context for a variant."""
+    agenda: list[dict[str, Any]] = meeting["agenda"]
     state, *rest = variant
-    item = None
+    item: dict[str, Any] | None = None
     if rest:
-        item = next((a for a in meeting["agenda"] if a["id"] == rest[0]), None)
-    return {"state": state, "item": item,
-            "choice": rest[1] if len(rest) > 1 else None,
-            "secret": bool(item and item["method"] == "secret")}
+        item = next((a for a in agenda if a["id"] == rest[0]), None)
+    secret = bool(item and item["method"] == "secret")
+    # A secret ballot's choice is never shown once cast (R7.6), whatever the caller passed.
+    choice = rest[1] if len(rest) > 1 and not secret else None
+    return {"state": state, "item": item, "choice": choice, "secret": secret,
+            "index": agenda.index(item) + 1 if item else 0, "total": len(agenda)}
 
 
 def ballot_fragment(locale: str, variant: tuple, meeting: dict, tallies: dict[int, dict]) -> str:

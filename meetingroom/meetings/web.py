@@ -348,8 +348,9 @@ def vote_page(meeting_id: Id, request: Request, session: SessionDep, user: Curre
 @router.post("/meetings/{meeting_id}/items/{item_id}/ballot")
 def ballot(meeting_id: Id, item_id: Id, request: Request, session: SessionDep,
            user: CurrentUser, choice: Line = Form(""), confirm: Line = Form("")):
-    """Two taps: the first asks "confirm your vote: agree?", the second casts it (R7.5: a
-    ballot is final, so it is never cast by a single slip of the thumb)."""
+    """Two taps: the first shows the confirmation panel (the chosen word, "confirm" and "choose
+    again"), the second casts it (R7.5: a ballot is final, so it is never cast by a single slip
+    of the thumb). Without JavaScript both steps are plain forms with the CSRF token."""
     item_id = _item_of(session, user, meeting_id, item_id)
     if choice not in CHOICES:
         return _vote_page(request, session, user, meeting_id, status_code=422,
@@ -374,11 +375,14 @@ def ballot(meeting_id: Id, item_id: Id, request: Request, session: SessionDep,
     secret = item.method == "secret"
     if _hx(request):
         ctx = _screen(session, user.community_id, meeting_id)
-        agenda_item = next(a for a in ctx["m"]["agenda"] if a["id"] == item_id)
-        box = {"state": "voted", "item": agenda_item, "choice": choice, "secret": secret}
+        # ballot_box drops the choice of a secret ballot: the phone says only "voted", so a
+        # neighbour glancing at it learns nothing (R7.6, issue 9 §2).
+        box = screens.ballot_box(("voted", item_id, choice), ctx["m"])
         return _vote_page(request, session, user, meeting_id, box=box)
-    # The flash is the only place a secret ballot's choice is shown again, to its voter alone.
-    flash(request, "You voted: {choice}", choice=gettext(CHOICES[choice]))
+    if secret:
+        flash(request, "Voted")
+    else:
+        flash(request, "You voted: {choice}", choice=gettext(CHOICES[choice]))
     return RedirectResponse(f"/meetings/{meeting_id}/vote", status_code=303)
 
 

@@ -39,6 +39,27 @@
   document.addEventListener("htmx:ws:error", function (e) { setDown(e.target, true); });
   window.addEventListener("offline", function () { setDown(null, true); });
 
+  // A member's phone: when a vote opens live, bring the ballot into view and give it focus,
+  // wherever the member had scrolled (issue 9 §2). Once per item, never on the first load.
+  var ballotSeen = null;
+  function ballotOpened() {
+    var box = document.querySelector("#v-ballot.can_vote");
+    var key = box ? box.getAttribute("data-item") : null;
+    if (key && ballotSeen !== null && key !== ballotSeen) {
+      var header = document.querySelector(".mtop");
+      var top = box.getBoundingClientRect().top + window.scrollY;
+      window.scrollTo(0, Math.max(0, top - (header ? header.offsetHeight : 0) - 8));
+      box.focus({ preventScroll: true });
+    }
+    if (key || ballotSeen === null) { ballotSeen = key || ""; }
+  }
+  if (document.getElementById("v-ballot")) {
+    ballotOpened();
+    new MutationObserver(ballotOpened).observe(document.body, {
+      subtree: true, childList: true, attributes: true, attributeFilter: ["class", "data-item"]
+    });
+  }
+
   // base.html loads htmx with `defer`; it may initialise before hx-ws.min.js has arrived, and
   // then never connects the socket. Processing the live element again, now that the
   // extension is registered, connects it (the extension ignores a second call).

@@ -105,8 +105,8 @@ def test_members_vote_on_phones_while_the_projector_follows_live(live_server, ne
     # Each member taps, confirms, and sees his vote; the projector's numbers move.
     for n, page in enumerate(phones, start=1):
         page.click("#v-ballot button.vote.agree")
-        expect(page.locator("#v-ballot .v-confirm")).to_contain_text("确认投票")
-        expect(page.locator("#v-ballot button.confirm")).to_have_text("确认：同意")
+        expect(page.locator("#v-ballot .v-chosen-word")).to_have_text("同意")
+        expect(page.locator("#v-ballot button.confirm")).to_have_text("确认投票")
         if n == 1:
             screenshot(page, "phone-2-confirm")
         page.click("#v-ballot button.confirm")
@@ -146,7 +146,8 @@ def test_members_vote_on_phones_while_the_projector_follows_live(live_server, ne
         expect(page.locator("#v-ballot button.vote")).to_have_count(3)
         page.click("#v-ballot button.vote.oppose")
         page.click("#v-ballot button.confirm")
-        expect(page.locator("#v-ballot")).to_contain_text("您已投票：反对")
+        # A secret ballot: the phone says only that he voted (issue 9 §2).
+        expect(page.locator("#v-ballot .v-voted")).to_have_text("✔ 已投票")
     expect(proj.locator(".tally-secret .num")).to_have_text("2")
     expect(proj.locator(".tally-row")).to_have_count(0)
     screenshot(proj, "projector-5-secret")

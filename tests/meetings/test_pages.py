@@ -19,6 +19,12 @@ def _scheduled(meet, make_proposal, n=1, kind="work"):
     return meet
 
 
+def _ballot_box(html: str) -> str:
+    """The ballot box's section of a page."""
+    start = html.index('<section id="v-ballot"')
+    return html[start:html.index("</section>", start)]
+
+
 def _form(client, path: str, csrf: str, **data):
     return client.post(path, data={"csrf_token": csrf, **data}, follow_redirects=False)
 
@@ -138,7 +144,11 @@ def test_a_member_votes_in_two_taps_on_the_phone_page(client, meet, make_proposa
     assert page.count('name="choice"') == 3 and "投票后不可更改" in page
     url = f"/meetings/{meet.id}/items/{meet.items[0]}/ballot"
     r = _form(client, url, csrf, choice="agree")  # first tap: only asks
-    assert r.status_code == 200 and "确认投票：" in r.text and 'name="confirm" value="1"' in r.text
+    assert r.status_code == 200 and 'name="confirm" value="1"' in r.text
+    panel = _ballot_box(r.text)
+    assert re.search(r'class="v-chosen-word">同意<', panel)  # the chosen word, large
+    assert ">确认投票</button>" in panel and ">返回重选</a>" in panel
+    assert 'name="csrf_token"' in panel  # the no-JS second step keeps its token
     assert session.exec(select(Ballot)).all() == []
     r = _form(client, url, csrf, choice="agree", confirm="1")  # second tap: cast
     assert r.status_code == 303
@@ -160,9 +170,10 @@ def test_the_ballot_box_answers_htmx_with_itself(client, meet, make_proposal, co
     r = client.post(url, data={"choice": "oppose"}, headers=h)
     assert r.text.lstrip().startswith('<section id="v-ballot"') and "确认投票" in r.text
     r = client.post(url, data={"choice": "oppose", "confirm": "1"}, headers=h)
-    assert r.status_code == 200 and "您已投票：反对" in r.text  # shown once, to him alone
+    # A secret ballot: the reply says only "voted", never the choice (issue 9 §2, R7.6).
+    assert r.status_code == 200 and "已投票" in r.text and "反对" not in r.text
     back = client.get(f"/meetings/{meet.id}/vote", headers=HX).text
-    assert "您已投票" in back and "反对" not in back  # a secret choice is not stored
+    assert "已投票" in back and "反对" not in back  # a secret choice is not stored
     assert meet.tally()["cast"] == 1
 
 
