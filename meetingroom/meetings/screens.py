@@ -11,12 +11,13 @@ a handful of variants, each rendered once per event too.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from meetingroom import i18n
 from meetingroom.labels import N_
+from meetingroom.models.base import utcnow
 from meetingroom.settings import get_settings
 from meetingroom.templating import env
 
@@ -28,6 +29,27 @@ MEETING_STATUSES = {"scheduled": N_("Scheduled"), "open": N_("In session"),
 OBSERVER_ROLES = (N_("Community party committee"), N_("Head of a unit in the area"),
                   N_("Community police officer"), N_("Party member representative"),
                   N_("Resident representative"))
+
+# The console asks before what one click must not do (issue 9 §3); these say why.
+CLOSE_MEETING = N_("No vote can be held in it afterwards, and the minutes are drawn up from "
+                   "what was recorded.")
+SECRET_BALLOT = N_("R7.6: a secret ballot records that each member voted, never what he "
+                   "chose. Once it is open it cannot become an open ballot.")
+ABSENT_DURING_VOTE = N_("He still counts among the members present for the vote now open, but "
+                        "cannot vote until he checks in again.")
+OFF_SCHEDULE = N_("The meeting is scheduled for {when}, more than an hour from now. Check the "
+                  "date before opening it.")
+SCHEDULE_SLACK = timedelta(hours=1)
+SCREEN_TEXT = {"close_meeting": CLOSE_MEETING, "secret_ballot": SECRET_BALLOT,
+               "absent_during_vote": ABSENT_DURING_VOTE, "off_schedule": OFF_SCHEDULE}
+
+
+def off_schedule(starts_at: str | datetime | None, now: datetime | None = None) -> bool:
+    """More than an hour before or after the scheduled time: the console warns (issue 9 §3)."""
+    if starts_at is None:
+        return False
+    start = datetime.fromisoformat(starts_at) if isinstance(starts_at, str) else starts_at
+    return abs((now or utcnow()) - start) > SCHEDULE_SLACK
 
 
 def when(value: str | datetime | None) -> str:
@@ -79,7 +101,9 @@ def context(meeting: dict, tallies: dict[int, dict], **extra) -> dict:
     b = board(meeting, tallies)
     return {"m": meeting, "tallies": tallies, "b": b, "labels": labels, "when": when,
             "meeting_statuses": MEETING_STATUSES, "observer_roles": OBSERVER_ROLES,
-            "not_voted": not_voted_names(meeting, b["tally"]), **extra}
+            "not_voted": not_voted_names(meeting, b["tally"]),
+            "off_schedule": meeting["status"] == "scheduled"
+            and off_schedule(meeting.get("starts_at")), "screen_text": SCREEN_TEXT, **extra}
 
 
 def render(template: str, locale: str, meeting: dict, tallies: dict[int, dict], **extra) -> str:
@@ -102,7 +126,8 @@ def frames(view: str, locale: str, meeting: dict, tallies: dict[int, dict]) -> s
 
 def ballot_variant(meeting: dict, user_id: int | None, votes: dict[int, str | None]) -> tuple:
     """Which ballot box a person sees: nothing to vote on, the three buttons, "you voted",
-    "check in first", or "members only". `votes` maps item id → his choice (None if secret)."""
+    "check in first", "seated after the meeting opened: no vote in it", or "members only".
+    `votes` maps item id → his choice (None if secret)."""
     item_id = meeting.get("open_item_id")
     if meeting["status"] != "open" or item_id is None:
         return ("idle",)
@@ -110,6 +135,9 @@ def ballot_variant(meeting: dict, user_id: int | None, votes: dict[int, str | No
         return ("voted", item_id, votes[item_id])
     member = next((x for x in meeting["members"] if x["id"] == user_id), None)
     if member is None:
+        # Seated after the meeting opened: he attends without a vote in it (R7.1, R7.5).
+        if any(x["id"] == user_id for x in meeting.get("without_vote", ())):
+            return ("without_vote", item_id)
         return ("not_member", item_id)
     if not member["present"]:
         return ("absent", item_id)

@@ -232,6 +232,25 @@ def _console_action(request: Request, session, user, meeting_id: Id, action, don
     return RedirectResponse(f"/meetings/{meeting_id}/console", status_code=303)
 
 
+def _ask(request: Request, session, user, meeting_id: Id, *, action: str, question: str,
+         detail: str, button: str, fields: dict[str, str] | None = None, **params):
+    """The confirmation step of a console action that one click must not do (issue 9 §3).
+    With JavaScript the button's `hx-confirm` dialog asks first and sends `confirm=1`, so this
+    answers only a console that was out of date (htmx: the question in #c-msg); without it,
+    this is the confirmation page. Both post the same form again with `confirm=1`."""
+    require_secretary(user)
+    ctx = _screen(session, user.community_id, meeting_id)
+    ask = {"action": action, "question": gettext(question, **params),
+           "detail": gettext(detail, **params), "button": gettext(button),
+           "fields": fields or {}}
+    return page(request, "meetings/confirm.html", fragment="meetings/_confirm.html", ask=ask,
+                **ctx)
+
+
+def _confirmed(confirm: str) -> bool:
+    return confirm.strip() == "1"
+
+
 def _item_of(session, user, meeting_id: Id, item_id: Id) -> int:
     item = service.get_item(session, community_id=user.community_id, item_id=item_id)
     if item.meeting_id != meeting_id:
@@ -240,7 +259,17 @@ def _item_of(session, user, meeting_id: Id, item_id: Id) -> int:
 
 
 @router.post("/meetings/{meeting_id}/open")
-def open_meeting(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser):
+def open_meeting(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+                 confirm: Line = Form("")):
+    if not _confirmed(confirm):
+        m = _screen(session, user.community_id, meeting_id)["m"]
+        # Ask only when it would open: a work meeting without quorum gets its R7.1 refusal.
+        could_open = m["quorum"]["met"] or m["kind"] == "joint"
+        if m["status"] == "scheduled" and could_open and screens.off_schedule(m["starts_at"]):
+            return _ask(request, session, user, meeting_id, action=f"/meetings/{meeting_id}/open",
+                        question=N_("Open the meeting now?"), detail=screens.OFF_SCHEDULE,
+                        button=N_("Open the meeting"), when=screens.when(m["starts_at"]))
+
     def done(opened):
         if opened.warning:
             return N_("The meeting is open. Fewer than two thirds of the members are present: "
@@ -252,7 +281,14 @@ def open_meeting(meeting_id: Id, request: Request, session: SessionDep, user: Cu
 
 
 @router.post("/meetings/{meeting_id}/close")
-def close_meeting(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser):
+def close_meeting(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser,
+                  confirm: Line = Form("")):
+    m = _screen(session, user.community_id, meeting_id)["m"] if not _confirmed(confirm) else None
+    # With a vote still open the service refuses anyway, and says why: ask only otherwise.
+    if m is not None and m["status"] == "open" and m["open_item_id"] is None:
+        return _ask(request, session, user, meeting_id, action=f"/meetings/{meeting_id}/close",
+                    question=N_("Close the meeting?"), detail=screens.CLOSE_MEETING,
+                    button=N_("Close the meeting"))
     return _console_action(request, session, user, meeting_id, lambda: service.close_meeting(
         session, actor=user, meeting_id=meeting_id), N_("The meeting is closed."))
 
@@ -267,8 +303,18 @@ def mark_present(meeting_id: Id, request: Request, session: SessionDep, user: Cu
 
 @router.post("/meetings/{meeting_id}/attendance/leave")
 def mark_absent(meeting_id: Id, request: Request, session: SessionDep, user: CurrentUser,
-                user_id: Line = Form("")):
+                user_id: Line = Form(""), confirm: Line = Form("")):
     uid = _member_id(user_id)
+    if not _confirmed(confirm):
+        m = _screen(session, user.community_id, meeting_id)["m"]
+        who = next((p for p in m["members"] if p["id"] == (uid or user.id)), None)
+        if user.is_secretary and m["open_item_id"] is not None and who is not None \
+                and who["present"]:
+            return _ask(request, session, user, meeting_id,
+                        action=f"/meetings/{meeting_id}/attendance/leave",
+                        question=N_("A vote is open. Mark {name} absent?"),
+                        detail=screens.ABSENT_DURING_VOTE, button=N_("Mark absent"),
+                        fields={"user_id": user_id}, name=who["name"])
     return _console_action(request, session, user, meeting_id, lambda: service.leave(
         session, actor=user, meeting_id=meeting_id, user_id=uid), N_("Marked absent."))
 
@@ -283,10 +329,17 @@ def add_observer(meeting_id: Id, request: Request, session: SessionDep, user: Cu
 
 @router.post("/meetings/{meeting_id}/items/{item_id}/vote/open")
 def open_vote(meeting_id: Id, item_id: Id, request: Request, session: SessionDep,
-              user: CurrentUser, secret: Line = Form("")):
+              user: CurrentUser, secret: Line = Form(""), confirm: Line = Form("")):
+    is_secret = secret in ("1", "on", "true")
+    if is_secret and not _confirmed(confirm):
+        _item_of(session, user, meeting_id, item_id)
+        return _ask(request, session, user, meeting_id,
+                    action=f"/meetings/{meeting_id}/items/{item_id}/vote/open",
+                    question=N_("Open a secret ballot?"), detail=screens.SECRET_BALLOT,
+                    button=N_("Open the secret ballot"), fields={"secret": "1"})
     return _console_action(request, session, user, meeting_id, lambda: service.open_vote(
         session, actor=user, item_id=_item_of(session, user, meeting_id, item_id),
-        secret=secret in ("1", "on", "true")), N_("The vote is open."))
+        secret=is_secret), N_("The vote is open."))
 
 
 @router.post("/meetings/{meeting_id}/items/{item_id}/vote/close")

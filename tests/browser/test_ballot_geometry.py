@@ -34,7 +34,7 @@ TITLES = [f"第{n}项：关于社区{n}号楼楼道照明、加装电梯与垃�
 class Meeting:
     """A work meeting set up through the JSON API like the secretary would (one login)."""
 
-    def __init__(self, server) -> None:
+    def __init__(self, server, starts_at: datetime | None = None, open: bool = True) -> None:
         self.url = server.url
         self.api = httpx.Client(base_url=f"{server.url}/api/v1", timeout=20)
         r = self.api.post("/auth/token", json={"phone": DEMO["secretary"],
@@ -55,7 +55,8 @@ class Meeting:
             self.voter_id = s.exec(select(User.id).where(User.phone == VOTER)).one()
         engine.dispose()
         r = self.api.post("/meetings", headers=self.sec, json={
-            "kind": "work", "title": "十二月工作会议", "starts_at": datetime.now(UTC).isoformat(),
+            "kind": "work", "title": "十二月工作会议",
+            "starts_at": (starts_at or datetime.now(UTC)).isoformat(),
             "proposal_ids": proposal_ids})
         r.raise_for_status()
         self.id = r.json()["id"]
@@ -64,7 +65,8 @@ class Meeting:
         for uid in present:
             self.api.post(f"/meetings/{self.id}/attendance", headers=self.sec,
                           json={"user_id": uid}).raise_for_status()
-        self.api.post(f"/meetings/{self.id}/open", headers=self.sec).raise_for_status()
+        if open:
+            self.api.post(f"/meetings/{self.id}/open", headers=self.sec).raise_for_status()
 
     def open_vote(self, n: int, secret: bool = False) -> None:
         self.api.post(f"/items/{self.items[n]}/vote/open", headers=self.sec,

@@ -89,8 +89,12 @@ def test_members_vote_on_phones_while_the_projector_follows_live(live_server, ne
     expect(sec.locator("#c-side .count")).to_have_text("7 / 10")
 
     # The secretary opens the meeting and the first vote; the phones change by themselves.
+    # The meeting is scheduled days from now: the console asks first (issue 9 §3).
+    asked: list[str] = []
+    sec.on("dialog", lambda d: (asked.append(d.message), d.accept()))
     sec.click("#c-top button:has-text('开始会议')")
     expect(sec.locator("#c-msg")).to_contain_text("会议已开始")
+    assert "相差超过一小时" in asked[-1]
     expect(phones[0].locator("#v-item")).to_contain_text("等待秘书开启表决")
     sec.locator("#c-agenda li").first.locator("button:has-text('开启表决')").click()
     for page in phones:
@@ -141,6 +145,8 @@ def test_members_vote_on_phones_while_the_projector_follows_live(live_server, ne
 
     # A secret ballot: the projector shows only how many have voted until it closes.
     sec.locator("#c-agenda li").nth(1).locator("button:has-text('无记名投票')").click()
+    expect(sec.locator("#c-msg")).to_contain_text("表决已开启")
+    assert "无记名投票" in asked[-1]
     expect(proj.locator(".tally-secret .num")).to_have_text("0", timeout=15_000)
     for page in phones[:2]:
         expect(page.locator("#v-ballot button.vote")).to_have_count(3)
@@ -157,5 +163,7 @@ def test_members_vote_on_phones_while_the_projector_follows_live(live_server, ne
 
     assert proj.evaluate("window.__sameDocument") == "yes"  # no reload, ever
     sec.click("#c-top button:has-text('结束会议')")
+    expect(sec.locator("#c-msg")).to_contain_text("会议已结束")
+    assert "确定结束会议吗" in asked[-1]
     expect(proj.locator(".p-results li")).to_have_count(2)
     screenshot(proj, "projector-6-closed")

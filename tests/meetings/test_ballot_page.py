@@ -131,3 +131,15 @@ def test_after_the_vote_closes_the_phone_shows_the_outcome_and_the_counts(client
     assert re.search(r'<p class="v-outcome adopted">通过</p>', item)
     counts = re.findall(r'<p class="v-count (\w+)"><span class="num">(\d+)</span>', item)
     assert counts == [("agree", "3"), ("oppose", "1"), ("abstain", "0")]
+
+
+def test_a_member_seated_after_the_meeting_opened_is_told_he_has_no_vote(client, meet,
+                                                                        make_proposal,
+                                                                        committee, factory):
+    _open(meet, make_proposal, committee)
+    late = factory.user("Late", seat="part_time", party_member=True)
+    meet.check_in(late)
+    login(client, late)
+    box = _box(client.get(f"/meetings/{meet.id}/vote").text)
+    assert 'class="v-ballot without_vote"' in box and "不参加表决" in box
+    assert 'name="choice"' not in box

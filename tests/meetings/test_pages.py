@@ -92,10 +92,13 @@ def test_the_console_runs_a_meeting_without_javascript(client, meet, make_propos
     for member in committee[:6]:
         r = _form(client, f"/meetings/{meet.id}/attendance", csrf, user_id=str(member.id))
         assert r.status_code == 303
-    r = _form(client, f"/meetings/{meet.id}/open", csrf)
+    # The meeting is days away and a secret ballot cannot be undone: each asks first
+    # (tests/meetings/test_console_confirm.py); confirm=1 is the confirmation page's answer.
+    r = _form(client, f"/meetings/{meet.id}/open", csrf, confirm="1")
     assert r.status_code == 303 and client.get(r.headers["location"]).status_code == 200
     item = meet.items[0]
-    r = _form(client, f"/meetings/{meet.id}/items/{item}/vote/open", csrf, secret="1")
+    r = _form(client, f"/meetings/{meet.id}/items/{item}/vote/open", csrf, secret="1",
+              confirm="1")
     assert r.status_code == 303 and meet.tally()["secret"] is True
     page = client.get(f"/meetings/{meet.id}/console").text
     assert "无记名投票：还有 6 名到会委员未投票" in page
