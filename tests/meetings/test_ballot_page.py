@@ -141,5 +141,5 @@ def test_a_member_seated_after_the_meeting_opened_is_told_he_has_no_vote(client,
     meet.check_in(late)
     login(client, late)
     box = _box(client.get(f"/meetings/{meet.id}/vote").text)
-    assert 'class="v-ballot without_vote"' in box and "不参加表决" in box
+    assert 'class="v-ballot without_vote"' in box and "不参加本次会议的表决" in box
     assert 'name="choice"' not in box
