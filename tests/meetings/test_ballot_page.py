@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 
-from meetingroom.auth.security import make_token
-from tests.conftest import login
+from tests.conftest import login, ticket
 from tests.meetings.test_live import recv
 
 HX = {"HX-Request": "true"}
@@ -98,8 +97,10 @@ def test_the_live_fragments_sent_to_a_secret_voters_phone_never_name_the_choice(
         client, meet, make_proposal, committee):
     url = _open(meet, make_proposal, committee, secret=True)
     member = committee[0]
-    socket = f"/meetings/{meet.id}/live.html?view=vote&token={make_token(member.id)}"
-    with client.websocket_connect(socket) as ws:
+    def socket() -> str:  # a ticket is single-use: one per connection
+        return f"/meetings/{meet.id}/live.html?view=vote&ticket={ticket(member)}"
+
+    with client.websocket_connect(socket()) as ws:
         first = recv(ws)["text"]
         assert 'class="v-ballot can_vote"' in first
         csrf = login(client, member)
@@ -111,7 +112,7 @@ def test_the_live_fragments_sent_to_a_secret_voters_phone_never_name_the_choice(
         pushed += recv(ws)["text"]
         assert _named_choices(pushed) == [], pushed
         # A second screen of the same member (another tab) learns he voted, not how.
-        with client.websocket_connect(socket) as other:
+        with client.websocket_connect(socket()) as other:
             fresh = recv(other)["text"]
             assert 'class="v-ballot voted"' in fresh and "已投票" in fresh
             assert _named_choices(fresh) == []
