@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -260,9 +262,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await app.state.hub.start()
+        sweeper = None
+        if settings.notify_interval_seconds > 0:
+            from meetingroom.followup.sweep import run_every
+
+            sweeper = asyncio.create_task(run_every(settings.notify_interval_seconds),
+                                          name="rating-notices")
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
             await app.state.hub.stop()
 
     app = FastAPI(title="meetingroom", version=__version__, description=API_DESCRIPTION,

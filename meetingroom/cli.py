@@ -1,4 +1,4 @@
-"""The `meetingroom` command (CONTRACT.md): serve, db upgrade, demo, user add, backup."""
+"""The `meetingroom` command (CONTRACT.md): serve, db upgrade, demo, user add, notify, backup."""
 
 from __future__ import annotations
 
@@ -137,6 +137,18 @@ def user_add(phone: str = typer.Option(...), name: str = typer.Option(...),
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(user_id)
+
+
+@app.command()
+def notify():
+    """Send the notices that wait for a clock (ratings opened because a deadline passed), each
+    once; for cron. Every server also does it every MEETINGROOM_NOTIFY_INTERVAL_SECONDS."""
+    from meetingroom.followup.sweep import sweep_once
+
+    _prepare()
+    result = sweep_once()
+    typer.echo(f"ratings opened: {result.resolutions} resolution(s), "
+               f"{result.notices} notice(s) sent")
 
 
 @app.command()

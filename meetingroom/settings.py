@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     register_rate: tuple[int, int] = (120, 3600)
     post_rate: tuple[int, int] = (30, 60)
     max_photo_bytes: int = 8 * 1024 * 1024
+    # Every this many seconds each server process tells followers whose resolution's ratings
+    # opened because its deadline passed (meetingroom/followup/sweep.py); 0 turns it off (then
+    # run `meetingroom notify` from cron). Several processes sweeping at once is safe.
+    notify_interval_seconds: float = 300.0
 
     @field_validator("locale")
     @classmethod

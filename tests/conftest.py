@@ -123,7 +123,7 @@ def db_url(db_backend, tmp_path, request) -> str:
 def settings(db_url, tmp_path) -> Iterator[Settings]:
     s = Settings(data_dir=tmp_path / "data", database_url=db_url,
                  secret_key="test-secret-key-0123456789abcdef", broadcast_url="memory://",
-                 _env_file=None)
+                 notify_interval_seconds=0, _env_file=None)  # the sweep: tests start it
     set_settings(s)
     limiter.reset()
     yield s

@@ -64,3 +64,23 @@ def test_db_upgrade_and_backup_make_a_consistent_copy(run, tmp_path):
     assert count(target, "user") == 17
     with sqlite3.connect(target) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_notify_tells_followers_once_that_ratings_opened(run):
+    """`meetingroom notify` (cron): the demo's resolution in progress passes its deadline."""
+    import re
+    from datetime import date, timedelta
+
+    run("demo")
+    db = run.data / "meetingroom.db"
+    assert "0 resolution(s), 0 notice(s)" in run("notify").stdout
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE resolution SET deadline = ? WHERE status = 'in_progress'",
+                     ((date.today() - timedelta(days=2)).isoformat(),))
+    out = run("notify").stdout
+    sent = int(re.search(r"1 resolution\(s\), (\d+) notice\(s\)", out).group(1))
+    with sqlite3.connect(db) as conn:
+        told = conn.execute("SELECT count(*) FROM notification WHERE message LIKE "
+                            "'The deadline of%'").fetchone()[0]
+    assert sent == told > 0
+    assert "0 resolution(s), 0 notice(s)" in run("notify").stdout

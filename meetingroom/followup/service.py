@@ -49,7 +49,6 @@ from meetingroom.models import (
     Rating,
     Resolution,
     Suggestion,
-    Support,
     User,
     utcnow,
 )
@@ -80,6 +79,10 @@ PROGRESS_NOTICES = {
     "done": N_("“{title}” is done. You can now rate how it was carried out."),
     "delayed": N_("“{title}” is delayed ({percent}% done); see why."),
 }
+# Ratings opened because the deadline passed first (R4.1 step 4, R4.2); done is told above.
+RATINGS_OPENED = N_("The deadline of “{title}” ({deadline}) has passed and it is not done. "
+                    "You can now rate how it is being carried out.")
+SWEEP_BATCH = 200
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,6 +457,9 @@ def update_resolution(session: Session, *, actor: User, resolution_id: int,
             # must not run out before the new deadline has even passed.
             resolution.ratings_opened_at = None
         resolution.deadline = deadline
+        if rating_window(resolution).state == "not_yet":
+            # Moved past today: ratings open again when the new deadline passes, told again.
+            resolution.rating_notice_at = None
     session.add(resolution)
     after = {k: getattr(resolution, k) for k in changes}
     audit.record(session, community_id=actor.community_id, actor_id=actor.id,
@@ -537,6 +543,7 @@ def add_progress(session: Session, *, actor: User, resolution_id: int, status: s
         # one or the secretary had closed an earlier one: people rate the finished work.
         resolution.ratings_opened_at = now()
         resolution.ratings_closed_at = None
+        resolution.rating_notice_at = now()  # the done notice below tells it (R4.2)
     elif previous[0] == "done" and status != "done":
         # Back from done: the old window belonged to work that turned out unfinished. Past
         # the deadline it is overdue again and rateable now; otherwise ratings wait for the
@@ -544,27 +551,19 @@ def add_progress(session: Session, *, actor: User, resolution_id: int, status: s
         past_deadline = resolution.deadline is not None and resolution.deadline < local_today()
         resolution.ratings_opened_at = now() if past_deadline else None
         resolution.ratings_closed_at = None
+        # A new opening, told again by the sweep (docs/decisions.md, "Rating notices").
+        resolution.rating_notice_at = None
     session.add(resolution)
     audit.record(session, community_id=actor.community_id, actor_id=actor.id,
                  action="resolution.progress", entity="resolution", entity_id=resolution.id,
                  progress_id=update_row.id, status=[previous[0], status],
                  percent=[previous[1], percent], photos=len(saved))
     notifications.notify(session, community_id=actor.community_id,
-                         user_ids=followers(session, resolution), exclude=actor.id,
+                         user_ids=tracking.followers(session, resolution.proposal_id),
+                         exclude=actor.id,
                          message=PROGRESS_NOTICES[status], link=f"/resolutions/{resolution.id}",
                          title=resolution.title, percent=percent)
     return update_row
-
-
-def followers(session: Session, resolution: Resolution) -> set[int]:
-    """The people behind a resolution: authors and supporters of the suggestions that became
-    its proposal."""
-    authors = session.exec(select(Suggestion.author_id)
-                           .where(Suggestion.proposal_id == resolution.proposal_id)).all()
-    supporters = session.exec(select(Support.user_id)
-                              .join(Suggestion, Suggestion.id == Support.suggestion_id)
-                              .where(Suggestion.proposal_id == resolution.proposal_id)).all()
-    return set(authors) | set(supporters)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -652,6 +651,48 @@ def rate_resolution(session: Session, *, actor: User, resolution_id: int, score,
                  action="rating.create" if created else "rating.replace", entity="rating",
                  entity_id=rating.id, resolution_id=resolution.id, score=score, group=group)
     return rating
+
+
+@dataclass
+class Sweep:
+    resolutions: int = 0  # whose followers were told this time
+    notices: int = 0
+
+
+def notify_ratings_opened(*, session: Session, now: datetime) -> Sweep:
+    """Tell the followers of every resolution whose ratings opened because its deadline passed
+    (R4.1 step 4, R4.2), each opening once. Rows are claimed by one UPDATE … WHERE
+    rating_notice_at IS NULL, in the caller's transaction: of several workers or hosts sweeping at
+    once, one claims a row (PostgreSQL re-checks the condition after the other's row lock; SQLite
+    serialises writers), so nobody is told twice. A claimed row whose window is no longer open
+    (closed by the secretary, or the 30 days ran out before any sweep ran) is marked silently:
+    "you can rate now" would be untrue."""
+    today = local_today(now)
+    due = (Resolution.rating_notice_at.is_(None), Resolution.status != "done",
+           Resolution.deadline.is_not(None), Resolution.deadline < today)
+    result = Sweep()
+    while True:
+        batch = select(Resolution.id).where(*due).order_by(Resolution.id).limit(SWEEP_BATCH)
+        claimed = session.exec(update(Resolution).where(Resolution.id.in_(batch.scalar_subquery()),
+                                                        *due)
+                               .values(rating_notice_at=now).returning(Resolution.id)
+                               .execution_options(synchronize_session=False)).scalars().all()
+        if not claimed:
+            return result
+        rows = session.exec(select(Resolution).where(Resolution.id.in_(claimed))
+                            .order_by(Resolution.id)
+                            .execution_options(populate_existing=True)).all()
+        for resolution in rows:
+            if not rating_window(resolution, now).is_open:
+                continue
+            result.resolutions += 1
+            result.notices += notifications.notify(
+                session, community_id=resolution.community_id,
+                user_ids=tracking.followers(session, resolution.proposal_id),
+                message=RATINGS_OPENED, link=f"/resolutions/{resolution.id}",
+                title=resolution.title, deadline=resolution.deadline.isoformat())
+        if len(claimed) < SWEEP_BATCH:
+            return result
 
 
 def _my_rating(session: Session, resolution_id: int, user_id: int) -> Rating | None:

@@ -33,6 +33,10 @@ class Resolution(SQLModel, table=True):
     # (default 30 days after they opened) or when the secretary closes them.
     ratings_opened_at: datetime | None = optional_time_field()
     ratings_closed_at: datetime | None = optional_time_field()
+    # When the followers were told that ratings opened (R4.2): by the done notice, or by the
+    # sweep once the deadline passed (followup.service.notify_ratings_opened). NULL again when
+    # the window is reset (back from done, deadline moved), so each opening is told once.
+    rating_notice_at: datetime | None = optional_time_field()
     created_at: datetime = created_at_field()
 
 

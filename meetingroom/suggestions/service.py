@@ -562,32 +562,6 @@ def update_category(session: Session, *, actor: User | None, category_id: int,
     return category
 
 
-# -- following a matter through the later steps -------------------------------------------------
-
-def followers(session: Session, suggestion_ids: Iterable[int]) -> set[int]:
-    """Authors and supporters of these suggestions: the people who follow the matter."""
-    ids = list(set(suggestion_ids))
-    if not ids:
-        return set()
-    authors = session.exec(select(Suggestion.author_id).where(Suggestion.id.in_(ids))).all()
-    supporters = session.exec(select(Support.user_id).where(
-        col(Support.suggestion_id).in_(ids))).all()
-    return set(authors) | set(supporters)
-
-
-def notify_followers(session: Session, proposal_id: int, message: str, link: str = "",
-                     **params) -> int:
-    """Notify the authors and supporters of every suggestion behind a proposal (R4.2). Steps 3
-    and 4 call this when the proposal goes on an agenda, is decided, carried out or done.
-    `message` is an English msgid; `params` fill it when each reader sees it translated."""
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None:
-        return 0
-    ids = session.exec(select(Suggestion.id).where(Suggestion.proposal_id == proposal_id)).all()
-    return notify(session, community_id=proposal.community_id, user_ids=followers(session, ids),
-                  message=message, link=link, **params)
-
-
 def counts_hidden(session: Session, community_id: int) -> int:
     """How many suggestions wait for the secretary's review."""
     return session.exec(select(func.count()).select_from(Suggestion).where(
