@@ -6,8 +6,9 @@ How an event travels:
     service (in the transaction) ── bump seq, build the event for every locale
         └ after commit ── hub.publish("meeting:{id}", event)         (thread-safe, non-blocking)
              └ Room.on_event (one hub listener per room per worker, on the event loop)
-                  ├ reorder defence: an event ahead of the next seq waits ≤ 200 ms for the
-                  │  missing one, then goes anyway (clients see the gap and resync)
+                  ├ reorder defence: an event ahead of the next seq waits ≤ HOLD_SECONDS for
+                  │  the missing one (late, from a busy worker); if it is still missing, the
+                  │  room rereads the database and sends every socket a snapshot, not a gap
                   ├ serialise once per locale (JSON) / render once per view and locale (HTML)
                   └ for each socket: put the text on its bounded queue (a plain loop; never
                      awaits a socket). A writer task per socket sends; a socket whose queue
@@ -40,7 +41,13 @@ from meetingroom.types import Id
 
 log = logging.getLogger("meetingroom.live")
 
-HOLD_SECONDS = 0.2  # how long an early event waits for the one before it
+# How long an early event waits for the one before it. Events are published after commit by
+# whichever worker committed them, and a busy worker's loop publishes late: in the busy-evening
+# benchmark (2 workers, load 16) 7 events reached both rooms more than 200 ms after the next one
+# and every viewer saw 7 gaps. An event is never dropped once published (the Redis hub says
+# "resync" when it drops), so a longer wait costs nothing in the normal case; and when the wait
+# runs out the room reads a snapshot, which also covers the late event (see `_fill_gap`).
+HOLD_SECONDS = 1.0
 JSON_QUEUE = 256  # events a JSON socket may fall behind before it is dropped
 HTML_QUEUE = 64  # HTML messages are larger and carry whole screens; fewer are enough
 CLOSE_NOT_ALLOWED = 1008  # policy violation: foreign Origin, or not allowed to watch
@@ -232,15 +239,16 @@ class Room:
         for event in sorted(early, key=lambda e: e["seq"]):
             self.on_event(event)
 
-    async def _resync(self, *, json_too: bool = False) -> None:
+    async def _resync(self, *, json_too: bool = False, snap: Snapshot | None = None) -> None:
         """Events may have been lost: read the truth and bring every screen back to it. After a
         gap in our own delivery the JSON clients saw the gap too and reconnect by themselves;
         after the hub's resync (events dropped in a broker outage) they get a fresh snapshot."""
-        try:
-            snap = await self.snapshot()
-        except Exception:  # the database is away; the next event or reconnect tries again
-            log.exception("live resync failed for meeting %s", self.meeting_id)
-            return
+        if snap is None:
+            try:
+                snap = await self.snapshot()
+            except Exception:  # the database is away; the next event or reconnect tries again
+                log.exception("live resync failed for meeting %s", self.meeting_id)
+                return
         if self.seq is None or snap.seq >= self.seq:
             self._adopt(snap)
         snapshots: dict[str, str] = {}
@@ -292,13 +300,45 @@ class Room:
             self._timer = None
 
     def _release(self) -> None:
-        """The missing event did not come in time: deliver what we have, in order."""
+        """The missing event did not come in time: fill the gap from the database."""
         self._timer = None
+        if self.held and self.seq is not None:
+            asyncio.get_running_loop().create_task(self._fill_gap(self.seq + 1))
+
+    async def _fill_gap(self, missing: int) -> None:
+        """A seq was consumed (its transaction committed before the held ones') but its event
+        has not come. Read a snapshot, which starts after the held events' commits and so
+        covers the missing one, and send it to every socket: JSON clients get an in-stream
+        snapshot (as after the hub's resync), never a gap that would make them reload. The
+        events held meanwhile that are newer than the snapshot follow it, in order."""
+        try:
+            snap = await self.snapshot()
+        except Exception:  # the database is away: deliver what we have; clients see the gap
+            log.exception("live gap fill failed for meeting %s", self.meeting_id)
+            snap = None
+        if self.seq is None or self.seq >= missing:
+            return  # it came while we read: delivered in order, nothing was lost
+        if snap is None or snap.seq < missing:
+            # No snapshot, or one older than the gap (an event from nowhere): go on without it.
+            self._skip_gap()
+            return
+        log.warning("live: seq %s of meeting %s came more than %.1f s late; sent a snapshot",
+                    missing, self.meeting_id, HOLD_SECONDS)
+        await self._resync(json_too=True, snap=snap)
+        for seq in [s for s in self.held if s <= self.seq]:
+            del self.held[seq]
+        self._drain()
+        if self.held and self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(HOLD_SECONDS, self._release)
+
+    def _skip_gap(self) -> None:
         for seq in sorted(self.held):
             if seq > self.seq:
                 self._deliver(self.held[seq])
         self.held.clear()
-        asyncio.get_running_loop().create_task(self._resync())
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def _apply(self, event: dict) -> None:
         for locale, body in event["locales"].items():
