@@ -77,7 +77,7 @@ def test_bad_filters_are_refused(client, chain):
     assert client.get("/resolutions", params={"status": "finished"}).status_code == 422
 
 
-def test_the_list_page_shows_filters_bars_and_the_export_link(client, chain):
+def test_the_list_page_shows_filters_bars_and_the_export_link(client, chain, factory):
     chain.resolution(title="加装电梯", status="in_progress", percent=35,
                      deadline=today() - timedelta(days=1))
     page = client.get("/resolutions", params={"status": "in_progress"})
@@ -85,8 +85,12 @@ def test_the_list_page_shows_filters_bars_and_the_export_link(client, chain):
     assert "加装电梯" in page.text
     assert 'aria-valuenow="35"' in page.text and "width: 35%" in page.text
     assert "逾期 1 天" in page.text
-    assert 'href="/resolutions.csv?status=in_progress"' in page.text
     assert '<option value="in_progress" selected>' in page.text
+    # The export is a staff action: residents never see its button (issue 13), the secretary does.
+    assert "/resolutions.csv" not in page.text
+    login(client, factory.secretary())
+    page = client.get("/resolutions", params={"status": "in_progress"})
+    assert 'href="/resolutions.csv?status=in_progress"' in page.text
 
 
 def test_the_secretary_edits_a_resolution(client, session, chain, factory):
