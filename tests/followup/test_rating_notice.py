@@ -6,6 +6,7 @@ opening once, in the reader's language."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from datetime import timedelta
@@ -156,12 +157,17 @@ def test_the_app_sweeps_in_the_background_and_survives_an_error(settings, commun
         return real()
 
     monkeypatch.setattr(sweep, "sweep_once", flaky)
+    # Read the sweeper's log on its own logger, whatever logging set-up an earlier test left
+    # behind (a dictConfig elsewhere in the run may have disabled or detached it).
+    monkeypatch.setattr(sweep.logger, "disabled", False)
+    monkeypatch.setattr(sweep.logger, "propagate", True)
     from fastapi.testclient import TestClient
 
     app = create_app(settings.model_copy(update={"notify_interval_seconds": 0.05}))
-    with TestClient(app):
-        assert _wait_for(session, m.author)
-    assert "sweep failed" in caplog.text and len(calls) >= 2
+    with caplog.at_level(logging.INFO, logger="meetingroom.sweep"), TestClient(app):
+        assert _wait_for(session, m.author, seconds=30.0)
+    assert len(calls) >= 2, calls
+    assert "sweep failed" in caplog.text, caplog.text
     set_settings(settings)
 
 
