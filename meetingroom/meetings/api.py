@@ -32,12 +32,12 @@ from meetingroom.types import Id, Offset
 router = APIRouter(tags=["meetings"], dependencies=[Depends(bind_hub)])
 
 
-def _meeting(session, community_id: Id, meeting_id: Id) -> dict:
+def _meeting(session, community_id: Id, meeting_id: Id) -> state.MeetingData:
     st = service.meeting_state(session, community_id=community_id, meeting_id=meeting_id)
     return state.meeting_data(st, get_locale())
 
 
-def _tally(session, community_id: Id, item_id: Id) -> dict:
+def _tally(session, community_id: Id, item_id: Id) -> state.TallyData:
     item = service.get_item(session, community_id=community_id, item_id=item_id)
     st = state.load(session, item.meeting_id)
     return state.tally_data(st, item.id, get_locale())

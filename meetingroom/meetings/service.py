@@ -753,7 +753,8 @@ def _write_ballots(session: Session, meeting: Meeting, item: AgendaItem,
     chain.extend(session, meeting_id=meeting.id, payloads=payloads)
 
 
-def _item_tallies(session: Session, meeting: Meeting, item: AgendaItem) -> dict[str, dict]:
+def _item_tallies(session: Session, meeting: Meeting,
+                  item: AgendaItem) -> dict[str, state.TallyData]:
     """An open item's tally, per locale, from its row (state.build_tally): S and P frozen when
     its vote opened, R7.4 frozen when the meeting opened; who voted, for open ballots (one
     indexed read of ids, once per batch: the screens name who has not voted yet)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TypedDict
 
 from sqlmodel import Session, col, select
 
@@ -28,6 +28,91 @@ from meetingroom.models import (
 
 # Matches rules.rule_sentence's wording back to the setting that produced it, for closed items.
 _SETTINGS = [(r, b) for r in rules.AdoptionRule for b in rules.AdoptionBase]
+
+
+# The two CONTRACT objects as Python sees them (schemas.py's MeetingOut and TallyOut document
+# them for the API; these type the dicts every screen and the live feed pass around).
+class QuorumData(TypedDict):
+    required: int
+    met: bool
+    rule: str
+
+
+class WarningData(TypedDict):
+    rule: str
+    message: str
+
+
+class AgendaEntry(TypedDict):
+    id: int
+    proposal_id: int
+    title: str
+    principle: str
+    position: int
+    vote_status: str
+    method: str
+    outcome: str
+
+
+class MemberEntry(TypedDict):
+    id: int
+    name: str
+    present: bool
+
+
+class ObserverEntry(TypedDict):
+    id: int
+    name: str
+    role: str
+
+
+class AdoptionData(TypedDict):
+    rule: str
+    base: str
+    frozen: bool
+
+
+class MeetingData(TypedDict):
+    id: int
+    kind: str
+    title: str
+    starts_at: str | None
+    location: str
+    status: str
+    seq: int
+    seated: int
+    present: int
+    quorum: QuorumData
+    warnings: list[WarningData]
+    current_item_id: int | None
+    open_item_id: int | None
+    agenda: list[AgendaEntry]
+    members: list[MemberEntry]
+    without_vote: list[MemberEntry]
+    adoption: AdoptionData
+    observers: list[ObserverEntry]
+    opened_at: str | None
+    closed_at: str | None
+
+
+class TallyData(TypedDict):
+    item_id: int
+    status: str
+    method: str
+    secret: bool
+    agree: int | None
+    oppose: int | None
+    abstain: int | None
+    cast: int
+    not_voted: int
+    eligible: int
+    seated: int
+    needed: int
+    rule: str
+    outcome: str
+    voted_ids: list[int] | None
+    opened_at: str | None
+    closed_at: str | None
 
 
 @dataclass
@@ -165,7 +250,7 @@ def _settings_of(state: MeetingState, it: ItemState) -> tuple[rules.AdoptionRule
     return state.adoption
 
 
-def tally_data(state: MeetingState, item_id: int, locale: str) -> dict[str, Any]:
+def tally_data(state: MeetingState, item_id: int, locale: str) -> TallyData:
     """GET /items/{id}/tally. `eligible` is P for the item; `needed` the agree votes that adopt.
     While a secret ballot is open its split is withheld (null) and only `cast` rises: a running
     split would let anyone watching the room match a tap on a phone to a choice (R7.6)."""
@@ -181,7 +266,7 @@ def tally_data(state: MeetingState, item_id: int, locale: str) -> dict[str, Any]
 
 def build_tally(kind: str, item: AgendaItem, rule: rules.AdoptionRule, base: rules.AdoptionBase,
                 seated: int, eligible: int, voted_ids: list[int] | None,
-                locale: str) -> dict[str, Any]:
+                locale: str) -> TallyData:
     """The tally object from the item's row and the numbers that decide it. A ballot builds its
     event with this alone (the counters, and S, P and R7.4 frozen when the vote opened), never
     from a rebuilt meeting state, so its cost does not grow with the committee (issue 11)."""
@@ -209,16 +294,16 @@ def build_tally(kind: str, item: AgendaItem, rule: rules.AdoptionRule, base: rul
     }
 
 
-def tallies_data(state: MeetingState, locale: str) -> list[dict[str, Any]]:
+def tallies_data(state: MeetingState, locale: str) -> list[TallyData]:
     return [tally_data(state, it.item.id, locale) for it in state.items]
 
 
-def meeting_data(state: MeetingState, locale: str) -> dict[str, Any]:
+def meeting_data(state: MeetingState, locale: str) -> MeetingData:
     """GET /meetings/{id}: the meeting, S and P, the quorum with its rule's text, the agenda."""
     m = state.meeting
     seated, present = state.seated, state.present
     q = rules.quorum(seated, present)
-    warnings: list[dict[str, str]] = []
+    warnings: list[WarningData] = []
     if m.kind == "joint" and not q.met and m.status != "closed":
         # R7.2: a joint meeting has no opening quorum; the app warns and lets it go on.
         warnings.append({"rule": "R7.2", "message": rules.quorum_sentence(seated, present, locale)})
