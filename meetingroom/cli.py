@@ -49,12 +49,21 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1):
                 proxy_headers=False,
                 ws=WS_IMPLEMENTATION, ws_per_message_deflate=False,
                 ws_ping_interval=WS_PING_SECONDS,
-                ws_ping_timeout=WS_PING_SECONDS, log_level="info", log_config=log_config())
+                ws_ping_timeout=WS_PING_SECONDS, timeout_keep_alive=KEEP_ALIVE_SECONDS,
+                log_level="info", log_config=log_config())
 
 
 # A live socket whose client is gone without a goodbye (a phone out of Wi-Fi) is pinged every
 # 10 s and closed when no pong came 10 s later: noticed within 20 s (issue 9 §5).
 WS_PING_SECONDS = 10.0
+# How long an idle keep-alive connection stays open. uvicorn's default, 5 s, is shorter than the
+# pauses of the clients that reuse connections: nginx keeps idle upstream connections 60 s
+# (`keepalive_timeout` of its upstream block, docs/deployment.md) and a browser or phone app
+# longer. A request sent just as the server closes the idle connection is lost (a reset); nginx
+# retries only idempotent ones, so a ballot or a form post would fail with a 502 (the busy
+# evening lost 44-124 requests that way: docs/benchmarks.md). The server must be the side that
+# waits longer; an idle connection costs a file descriptor and a few KB.
+KEEP_ALIVE_SECONDS = 75
 # uvicorn's sans-I/O binding of `websockets`: one task per socket and timers for its pings,
 # where the legacy binding ran three tasks per socket besides the app's (docs/benchmarks.md,
 # fan-out after issue 11).

@@ -3,6 +3,8 @@ PostgreSQL with Redis (settings from the environment only, as in a container).""
 
 from __future__ import annotations
 
+import http.client
+import socket
 import time
 from urllib.parse import urlsplit
 
@@ -92,3 +94,28 @@ def test_server_starts_without_redis_and_says_so_once(tmp_path):
     assert len(lines) == 1, log
     assert lines[0].startswith("ERROR:") and "live screens will resync" in lines[0]
     assert "hunter2" not in log
+
+
+def test_an_idle_keep_alive_connection_outlives_a_clients_pause(tmp_path):
+    """uvicorn closed idle connections after 5 s, and a request sent as it closed was lost (the
+    busy evening's connection resets; behind nginx, whose idle upstream connections live 60 s,
+    a 502 on a ballot). `serve` keeps them 75 s: one still open after 6 s idle."""
+    server = ServerProcess(tmp_path / "data").start()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().read() == b'{"status":"ok"}'
+        sock = conn.sock
+        time.sleep(6)
+        sock.setblocking(False)
+        try:
+            closed = sock.recv(1, socket.MSG_PEEK) == b""  # EOF: the server hung up
+        except BlockingIOError:
+            closed = False  # nothing to read and not closed: still open
+        assert not closed, "the server closed an idle keep-alive connection within 6 s"
+        sock.setblocking(True)
+        conn.request("GET", "/healthz")  # on the same connection
+        assert conn.sock is sock and conn.getresponse().read() == b'{"status":"ok"}'
+    finally:
+        conn.close()
+        server.stop()
