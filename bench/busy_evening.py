@@ -18,9 +18,13 @@ Then, at once:
   suggestion or a support), the members (each polls the meeting every 2 s and votes once on each
   open item), the secretary (opens a vote, closes it 10 s later, the next item) and a probe on
   /healthz every 0.5 s: the same run's baseline, so the page figures are also given as ratios.
-- 2,000 viewers on `WS /api/v1/meetings/{id}/live` (bench/ws_clients.py, their own processes):
-  every event they receive is kept with its `seq`; a viewer that misses a `seq` is a gap (an
-  error), so are a failed or dropped socket.
+- 2,000 viewers on `WS /api/v1/meetings/{id}/live` (bench/ws_clients.py, their own processes)
+  follow the feed as a client does (CONTRACT "Live feed"): a snapshot sets where they stand
+  (also one in the stream: a resync, or the room covering a late event), every event must be
+  the next `seq`; a `seq` that jumps ahead is a gap (an error: the skipped seqs are recorded,
+  and the viewer reconnects for a fresh snapshot, as a client must), so are a failed or
+  dropped socket. The server's live warnings (a late event covered by a snapshot, a slow
+  socket dropped, a Redis outage) are read from its log.
 
 Stats are reset once every user has started (`--reset-stats`), so the figures cover the full
 load. Locust's own CSV (`--csv`) is kept next to the JSON.
@@ -150,21 +154,37 @@ def _num(value: str) -> float | None:
         return None
 
 
-def viewer_figures(result, expected_seqs: int | None) -> dict[str, Any]:
-    """Per viewer, the seqs it saw after its snapshot must rise by one: a gap is an error."""
-    by_viewer: dict[int, list[int]] = {}
-    for conn_id, seq, _t in result.records:
-        if isinstance(seq, int):
-            by_viewer.setdefault(conn_id, []).append(seq)
-    gaps = 0
-    delivered = 0
-    for seqs in by_viewer.values():
-        delivered += len(seqs) - 1  # the snapshot is not an event
-        gaps += sum(1 for a, b in zip(seqs, seqs[1:], strict=False) if b != a + 1)
+def viewer_figures(result) -> dict[str, Any]:
+    """What the viewers saw, followed as a client follows the feed (bench/ws_clients.py,
+    `follow_seq`): a snapshot in the stream (a resync, or the room covering a late event)
+    resets the count and is no error; an event whose seq jumps ahead is a gap (an error), after
+    which the viewer reconnects for a fresh snapshot, as CONTRACT tells a client to."""
+    events = sum(n for kind, n in result.types.items()
+                 if kind not in ("snapshot", "heartbeat", "?"))
+    ready = max(result.ready, 1)
+    # A seq every connected viewer skipped was lost (or skipped) before the rooms' fan-out;
+    # one only some skipped was lost on their sockets' way.
+    missed_by_all = sorted(seq for seq, n in result.missing.items() if n >= result.ready)
     return {"viewers": result.viewers, "ready": result.ready, "failed": result.failed,
-            "dropped": result.dropped, "events_delivered": delivered, "seq_gaps": gaps,
-            "events_per_viewer": round(delivered / max(len(by_viewer), 1), 1),
+            "dropped": result.dropped, "events_delivered": events,
+            "events_per_viewer": round(events / ready, 1),
+            "message_types": dict(sorted(result.types.items())),
+            "seq_gaps": result.gaps, "reconnects_after_gap": result.reconnects,
+            "stale_events": result.stale, "in_stream_snapshots": result.in_stream_snapshots,
+            "seqs_missed": len(result.missing), "seqs_missed_by_every_viewer": missed_by_all,
             "errors": result.errors[:5]}
+
+
+def live_log(path: Path) -> dict[str, Any]:
+    """The server's own account of its live feed (read before the server's dir is removed)."""
+    lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+    live = [line for line in lines if "live" in line and ("WARNING" in line or "ERROR" in line
+                                                           or "dropped a slow" in line)]
+    return {"late_event_snapshots": sum("came more than" in line for line in live),
+            "slow_sockets_dropped": sum("dropped a slow socket" in line for line in live),
+            "redis_outages": sum("unreachable" in line for line in live),
+            "tracebacks": sum(line.startswith("Traceback") for line in lines),
+            "first_lines": live[:10]}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -180,7 +200,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"  set up in {time.monotonic() - t0:.0f} s; {args.viewers} viewers connecting",
               file=sys.stderr, flush=True)
         swarm = ClientSwarm([setup["live_url"]] * args.viewers, processes=args.viewer_procs,
-                            marker_field="seq", headers={"Origin": server.url})
+                            marker_field="seq", headers={"Origin": server.url},
+                            follow_seq=True)
         swarm.start()
         ready, failed = swarm.wait_ready(timeout=180)
         print(f"  viewers ready {ready}, failed {failed}; locust for {args.duration} s",
@@ -200,8 +221,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if locust.returncode not in (0, 1):  # 1: some request failed (reported below)
             raise RuntimeError(f"locust failed ({locust.returncode}):\n{locust.stderr[-3000:]}")
         time.sleep(2)  # the last events reach the viewers
-        viewers = viewer_figures(swarm.stop_and_collect(), None)
+        viewers = viewer_figures(swarm.stop_and_collect())
         swarm = None
+        server_live = live_log(server.log)
     finally:
         if swarm is not None:
             swarm.close()
@@ -211,7 +233,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     base = stats.get("baseline /healthz", {})
     page_p99 = max((v["p99_ms"] or 0) for v in pages.values()) if pages else None
     failures = sum(v["failures"] for k, v in stats.items() if k != "Aggregated")
-    return {"requests": stats, "viewers": viewers,
+    return {"requests": stats, "viewers": viewers, "server_live_log": server_live,
             "page_p99_ms_worst": page_p99, "baseline_p99_ms": base.get("p99_ms"),
             "page_p99_ratio_worst": round(page_p99 / base["p99_ms"], 2)
             if page_p99 and base.get("p99_ms") else None,
@@ -237,7 +259,11 @@ def print_result(result: dict[str, Any], args: argparse.Namespace) -> None:
     v = result["viewers"]
     print(f"viewers: {v['ready']}/{v['viewers']} connected, {v['failed']} failed, "
           f"{v['dropped']} dropped, {v['events_delivered']} events delivered "
-          f"({v['events_per_viewer']} each), {v['seq_gaps']} seq gaps")
+          f"({v['events_per_viewer']} each), {v['seq_gaps']} seq gaps "
+          f"({v['reconnects_after_gap']} reconnects), {v['in_stream_snapshots']} in-stream "
+          f"snapshots, {v['stale_events']} stale; seqs missed {v['seqs_missed']}, by every "
+          f"viewer {v['seqs_missed_by_every_viewer']}; types {v['message_types']}")
+    print(f"server log (live): {result['server_live_log']}")
     print(f"worst page p99 {result['page_p99_ms_worst']} ms (target <= 300), baseline /healthz "
           f"p99 {result['baseline_p99_ms']} ms in the same run (x{result['page_p99_ratio_worst']});"
           f" errors {result['errors']}; server CPU {result['server_cpu_s']} s in "

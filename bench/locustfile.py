@@ -29,8 +29,10 @@ class Resident(HttpUser):
     """Browses the public pages like a phone would; now and then suggests or supports."""
 
     weight = 300
-    # Under uvicorn's 5 s keep-alive: a longer pause races the server closing the idle
-    # connection (ConnectionResetError on the next request; the first run's 124 failures).
+    # 1-4.5 s since the second run (the first: 2-8 s). That was to stay under uvicorn's 5 s
+    # keep-alive (a longer pause raced the server closing the idle connection: the first run's
+    # 124 resets); `serve` keeps idle connections 75 s now, and the shorter pause stays as the
+    # heavier load.
     wait_time = between(1, 4.5)
 
     def on_start(self) -> None:

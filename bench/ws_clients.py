@@ -10,6 +10,16 @@ A message counts as a *marked* message if the JSON field ``marker_field``
 (dotted path allowed, e.g. ``"tally.bench_id"``) is present; its value is what
 the driver matches against the send times it recorded.
 
+With ``follow_seq=True`` (the meeting feed, CONTRACT "Live feed") each viewer
+also follows the feed's ``seq`` as a real client does, as the messages come
+(a cheap match on the message's start: ``{"type":"…","seq":N``): a
+``snapshot`` — the first one, or one in the stream (a resync, or the room
+filling a late event) — sets where the count stands; every event must then be
+the next seq. A seq that jumps ahead is a *gap*: the seqs skipped are
+recorded, and the viewer does what the contract tells a client to do,
+reconnects for a fresh snapshot (``reconnect_on_gap``). An event at or below
+the current seq is *stale* (a duplicate). Message types are counted.
+
 Usage (parent side)::
 
     with ClientSwarm(urls, processes=4) as swarm:
@@ -31,6 +41,7 @@ import json
 import multiprocessing as mp
 import os
 import queue
+import re
 import resource
 import sys
 import time
@@ -40,6 +51,8 @@ from typing import Any
 
 # Shared-counter slots per worker (multiprocessing Array of int64).
 _READY, _FAILED, _MARKED, _DROPPED, _SLOTS = 0, 1, 2, 3, 4
+# The start of every live-feed message (meetings/live.py writes type, then seq, compact).
+_HEAD = re.compile(rb'\{"type":"([a-z_]+)"(?:,"seq":(\d+))?')
 
 
 def raise_nofile_limit(wanted: int) -> int:
@@ -69,6 +82,8 @@ class WorkerConfig:
     ready_timeout: float
     connect_attempts: int
     parent_pid: int
+    follow_seq: bool = False
+    reconnect_on_gap: bool = True
 
 
 @dataclass
@@ -90,6 +105,13 @@ class SwarmResult:
     connect_retries: int = 0
     errors: list[str] = field(default_factory=list)
     first_failures: list[str] = field(default_factory=list)
+    # follow_seq only (see the module docstring)
+    types: dict[str, int] = field(default_factory=dict)  # message type -> count
+    gaps: int = 0  # times a viewer saw seq jump ahead of the next
+    missing: dict[int, int] = field(default_factory=dict)  # seq skipped -> viewers that did
+    stale: int = 0  # events at or below the viewer's seq
+    in_stream_snapshots: int = 0  # snapshots after the first (resync / late-event fill)
+    reconnects: int = 0  # after a gap, as a client must
 
 
 # --------------------------------------------------------------------- worker
@@ -119,6 +141,12 @@ class _Worker:
         self.dropped = 0
         self.retries = 0
         self.failures: list[str] = []
+        self.types: dict[str, int] = {}
+        self.gaps = 0
+        self.missing: dict[int, int] = {}
+        self.stale = 0
+        self.in_stream_snapshots = 0
+        self.reconnects = 0
         self.conns: dict[int, Any] = {}
         self.messages: dict[int, list[tuple[int, bytes]]] = {}
         self.stopping = False
@@ -130,42 +158,76 @@ class _Worker:
         c[b + _MARKED] = self.marked
         c[b + _DROPPED] = self.dropped
 
-    async def viewer(self, conn_id: int, url: str, sem: asyncio.Semaphore) -> None:
+    async def _connect(self, url: str) -> tuple[Any, bytes] | None:
+        """A socket and its first message (the snapshot), or None when every attempt failed."""
         from websockets.asyncio.client import connect
-        from websockets.exceptions import ConnectionClosed
 
         cfg = self.cfg
         ws = None
+        for attempt in range(cfg.connect_attempts):
+            if self.stopping:
+                return None
+            try:
+                ws = await connect(
+                    url,
+                    compression="deflate" if cfg.compression else None,
+                    additional_headers=cfg.headers,
+                    open_timeout=cfg.open_timeout,
+                    ping_interval=None,  # browsers answer pings but never send them
+                    close_timeout=2,
+                    max_size=None,
+                    proxy=None,
+                )
+                first = await asyncio.wait_for(ws.recv(decode=False), cfg.ready_timeout)
+                return ws, first
+            except Exception as exc:  # any failure = failed attempt
+                if ws is not None:
+                    ws.transport.abort()
+                    ws = None
+                if attempt + 1 < cfg.connect_attempts:
+                    self.retries += 1
+                    await asyncio.sleep(0.2 * 2**attempt)
+                elif len(self.failures) < 5:
+                    self.failures.append(f"{url}: {type(exc).__name__}: {exc}")
+        return None
+
+    def _follow(self, raw: bytes, at: int | None) -> int | None:
+        """Where the viewer's seq stands after `raw`; None: a gap (reconnect)."""
+        m = _HEAD.match(raw)
+        if m is None:
+            self.types["?"] = self.types.get("?", 0) + 1
+            return at
+        kind = m.group(1).decode()
+        self.types[kind] = self.types.get(kind, 0) + 1
+        if m.group(2) is None:
+            return at  # heartbeat: no seq, fills no gap
+        seq = int(m.group(2))
+        if kind == "snapshot":
+            if at is not None:
+                self.in_stream_snapshots += 1
+                if seq < at:
+                    self.stale += 1  # a snapshot older than what it had: a step back
+            return seq
+        if at is None or seq == at + 1:
+            return seq
+        if seq <= at:
+            self.stale += 1
+            return at
+        self.gaps += 1
+        for lost in range(at + 1, seq):
+            self.missing[lost] = self.missing.get(lost, 0) + 1
+        return None
+
+    async def viewer(self, conn_id: int, url: str, sem: asyncio.Semaphore) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        cfg = self.cfg
         async with sem:
-            for attempt in range(cfg.connect_attempts):
-                if self.stopping:
-                    return
-                try:
-                    ws = await connect(
-                        url,
-                        compression="deflate" if cfg.compression else None,
-                        additional_headers=cfg.headers,
-                        open_timeout=cfg.open_timeout,
-                        ping_interval=None,  # browsers answer pings but never send them
-                        close_timeout=2,
-                        max_size=None,
-                        proxy=None,
-                    )
-                    await asyncio.wait_for(ws.recv(), cfg.ready_timeout)  # the snapshot
-                    break
-                except Exception as exc:  # any failure = failed attempt
-                    if ws is not None:
-                        ws.transport.abort()
-                        ws = None
-                    if attempt + 1 < cfg.connect_attempts:
-                        self.retries += 1
-                        await asyncio.sleep(0.2 * 2**attempt)
-                    else:
-                        if len(self.failures) < 5:
-                            self.failures.append(f"{url}: {type(exc).__name__}: {exc}")
-                        self.failed += 1
-                        return
-        assert ws is not None
+            got = await self._connect(url)
+        if got is None:
+            self.failed += 1
+            return
+        ws, first = got
         self.conns[conn_id] = ws
         self.ready += 1
         log: list[tuple[int, bytes]] = []
@@ -173,19 +235,37 @@ class _Worker:
         append = log.append
         now = time.time_ns
         token = self.token_b
-        recv = ws.recv
-        try:
-            while True:
-                # decode=False: keep the raw UTF-8 bytes (json.loads takes them
-                # later); skips a decode per message in the hot path.
-                raw = await recv(decode=False)
-                append((now(), raw))
-                if token in raw:
-                    self.marked += 1
-        except ConnectionClosed:
-            pass
-        if not self.stopping:
-            self.dropped += 1
+        follow = cfg.follow_seq
+        at = self._follow(first, None) if follow else None
+        while True:
+            recv = ws.recv
+            try:
+                while True:
+                    # decode=False: keep the raw UTF-8 bytes (json.loads takes them
+                    # later); skips a decode per message in the hot path.
+                    raw = await recv(decode=False)
+                    append((now(), raw))
+                    if token in raw:
+                        self.marked += 1
+                    if follow:
+                        at = self._follow(raw, at)
+                        if at is None and cfg.reconnect_on_gap:
+                            break
+            except ConnectionClosed:
+                if not self.stopping:
+                    self.dropped += 1
+                return
+            # A gap: a client reconnects and starts again from a fresh snapshot (CONTRACT).
+            ws.transport.abort()
+            self.reconnects += 1
+            got = await self._connect(url)
+            if got is None:
+                if not self.stopping:
+                    self.failed += 1
+                return
+            ws, first = got
+            self.conns[conn_id] = ws
+            at = self._follow(first, None)
 
     async def run(self) -> dict[str, Any] | None:
         cfg = self.cfg
@@ -244,6 +324,12 @@ class _Worker:
             "records": records,
             "unmarked": unmarked,
             "bad": bad,
+            "types": self.types,
+            "gaps": self.gaps,
+            "missing": self.missing,
+            "stale": self.stale,
+            "in_stream_snapshots": self.in_stream_snapshots,
+            "reconnects": self.reconnects,
         }
 
 
@@ -285,8 +371,12 @@ class ClientSwarm:
         open_timeout: float = 30.0,
         ready_timeout: float = 30.0,
         connect_attempts: int = 3,
+        follow_seq: bool = False,
+        reconnect_on_gap: bool = True,
     ) -> None:
         self.urls = list(urls)
+        self.follow_seq = follow_seq
+        self.reconnect_on_gap = reconnect_on_gap
         self.n = len(self.urls)
         self.processes = max(1, min(processes, self.n or 1))
         self.headers = headers
@@ -322,6 +412,8 @@ class ClientSwarm:
                 ready_timeout=self.ready_timeout,
                 connect_attempts=self.connect_attempts,
                 parent_pid=os.getpid(),
+                follow_seq=self.follow_seq,
+                reconnect_on_gap=self.reconnect_on_gap,
             )
             p = self.ctx.Process(
                 target=_worker_main,
@@ -438,6 +530,14 @@ class ClientSwarm:
             res.records.extend(o["records"])
             res.unmarked += o["unmarked"]
             res.bad += o["bad"]
+            for kind, n in o["types"].items():
+                res.types[kind] = res.types.get(kind, 0) + n
+            res.gaps += o["gaps"]
+            for seq, n in o["missing"].items():
+                res.missing[seq] = res.missing.get(seq, 0) + n
+            res.stale += o["stale"]
+            res.in_stream_snapshots += o["in_stream_snapshots"]
+            res.reconnects += o["reconnects"]
             res.first_failures.extend(o["failures"][: max(0, 5 - len(res.first_failures))])
         if len(outs) < len(self.procs):
             res.errors.append(f"only {len(outs)}/{len(self.procs)} workers reported")
