@@ -6,7 +6,7 @@ import contextlib
 import fcntl
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
@@ -144,7 +144,7 @@ def _run_after_commit(session: Session) -> None:
         callback()
 
 
-def session_scope(*, write: bool = True) -> Iterator[Session]:
+def session_scope(*, write: bool = True) -> Generator[Session, None, None]:
     """One transaction: commit when the body succeeds, roll back when it raises."""
     with Session(get_engine(), expire_on_commit=False) as session:
         if write:

@@ -35,7 +35,7 @@ TOUCH_EVERY = timedelta(minutes=5)
 
 def _scope(*, write: bool) -> contextlib.AbstractContextManager[Session]:
     """db.session_scope as a `with` block: one transaction of its own."""
-    return contextlib.contextmanager(db.session_scope)(write=write)  # pyright: ignore[reportDeprecated]
+    return contextlib.contextmanager(db.session_scope)(write=write)
 
 
 def _rowcount(result: object) -> int:

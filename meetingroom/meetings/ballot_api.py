@@ -1,3 +1,4 @@
+# pyright: strict
 """POST /api/v1/items/{id}/ballots: a member casts his ballot (R7.5), through the worker's
 ballot box (ballot_box.py), which writes ballots that arrive together in one transaction.
 
@@ -7,6 +8,9 @@ waits for the batch that records its ballot to commit. The credential is resolve
 rule checked, inside that batch's transaction (ballot_box, service.cast_ballots)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import APIRouter, Request
 
@@ -22,7 +26,7 @@ router = APIRouter(tags=["meetings"])
 
 @router.post("/items/{item_id}/ballots", response_model=TallyOut, status_code=201,
              summary="Cast your ballot: agree, oppose or abstain; once, final (R7.5)")
-async def cast_ballot(item_id: Id, body: BallotIn, request: Request) -> dict:
+async def cast_ballot(item_id: Id, body: BallotIn, request: Request) -> dict[str, Any]:
     # Who: the bearer token, else the session cookie (deps.load_user's order; a bearer header
     # that is no live token is 401, never the cookie instead). The credential is looked up in
     # the batch's transaction (ballot_box), not in a session of this request's own.
@@ -33,7 +37,9 @@ async def cast_ballot(item_id: Id, body: BallotIn, request: Request) -> dict:
             raise NotAuthenticated(STALE_TOKEN_MESSAGE)
         credential = Credential(key, "token")
     else:
-        sid = (request.scope.get("session") or {}).get("sid")
+        # the signed cookie's contents (auth/sessions.py); read defensively, as before
+        cookie_session: Mapping[str, object] = request.scope.get("session") or {}
+        sid = cookie_session.get("sid")
         if not isinstance(sid, str):
             raise NotAuthenticated()
         credential = Credential(sid, "session")

@@ -1,3 +1,4 @@
+# pyright: strict
 """Group commit of ballots (issue 11): ballots that arrive together share one transaction.
 
 `POST /api/v1/items/{id}/ballots` hands its ballot to this worker's `BallotBox` and awaits it.
@@ -19,8 +20,9 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
 from meetingroom import db
@@ -31,6 +33,15 @@ log = logging.getLogger("meetingroom.meetings")
 GATHER_SECONDS = 0.002  # how long an idle box waits for more ballots before it writes
 MAX_BATCH = 500  # ballots per transaction at most (a transaction holds the meeting's lock)
 STALE_TOKEN_MESSAGE = "The access token is not valid (expired or signed out). Log in again."  # noqa: S105
+
+Tallies = dict[str, dict[str, Any]]  # locale -> the item's tally object (state.build_tally)
+Outcome = Tallies | BaseException  # what one ballot came to: its 201's tallies, or the error
+
+
+class Publisher(Protocol):
+    """Where events go: the app's hub (live/hub.py), or `_HeldEvents` inside a batch."""
+
+    def publish(self, room: str, event: dict[str, Any]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -47,20 +58,20 @@ class _Ballot:
     item_id: int
     credential: Credential
     choice: str
-    future: asyncio.Future[dict[str, dict]]
+    future: asyncio.Future[Tallies]
 
 
 class BallotBox:
     """One per worker (`app.state.ballot_box`); `hub` is where the events are published."""
 
-    def __init__(self, hub: Any) -> None:
+    def __init__(self, hub: Publisher) -> None:
         self.hub = hub
         self._waiting: list[_Ballot] = []
         self._task: asyncio.Task[None] | None = None
         self.batches = 0  # batches written (for tests and benchmarks)
 
     async def cast(self, *, credential: Credential, item_id: int,
-                   choice: str) -> dict[str, dict]:
+                   choice: str) -> Tallies:
         """The item's tally per locale after the batch that recorded this ballot committed;
         raises the DomainError that refused it."""
         loop = asyncio.get_running_loop()
@@ -76,6 +87,7 @@ class BallotBox:
         while self._waiting:
             batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
             held = _HeldEvents()
+            outcomes: list[Outcome]
             try:
                 outcomes = await run_in_threadpool(_write, held, [
                     (b.item_id, b.credential, b.choice) for b in batch])
@@ -100,25 +112,22 @@ class _HeldEvents:
     (from the threadpool) and published on the loop once the requests have their answers."""
 
     def __init__(self) -> None:
-        self.events: list[tuple[str, dict]] = []
+        self.events: list[tuple[str, dict[str, Any]]] = []
 
-    def publish(self, room: str, event: dict) -> None:
+    def publish(self, room: str, event: dict[str, Any]) -> None:
         self.events.append((room, event))
 
 
-def _settle(future: asyncio.Future[dict[str, dict]], outcome: object) -> None:
+def _settle(future: asyncio.Future[Tallies], outcome: Outcome) -> None:
     if future.done():
         return
     if isinstance(outcome, BaseException):
         future.set_exception(outcome)
     else:
-        future.set_result(outcome)  # type: ignore[arg-type]
+        future.set_result(outcome)
 
 
-Outcome = dict[str, dict] | BaseException
-
-
-def _write(hub: Any, ballots: list[tuple[int, Credential, str]]) -> list[Outcome]:
+def _write(hub: Publisher, ballots: list[tuple[int, Credential, str]]) -> list[Outcome]:
     """In the threadpool: one transaction per item of the batch (usually one)."""
     outcomes: list[Outcome | None] = [None] * len(ballots)
     by_item: dict[int, list[int]] = {}
@@ -126,6 +135,7 @@ def _write(hub: Any, ballots: list[tuple[int, Credential, str]]) -> list[Outcome
         by_item.setdefault(item_id, []).append(n)
     for item_id, indexes in by_item.items():
         group = [(ballots[n][1], ballots[n][2]) for n in indexes]
+        results: list[Outcome]
         try:
             results = _commit(hub, item_id, group)
         except DomainError as exc:
@@ -144,7 +154,7 @@ def _write(hub: Any, ballots: list[tuple[int, Credential, str]]) -> list[Outcome
     return [o if o is not None else RuntimeError("ballot not written") for o in outcomes]
 
 
-def _commit(hub: Any, item_id: int, group: list[tuple[Credential, str]]) -> list[Outcome]:
+def _commit(hub: Publisher, item_id: int, group: list[tuple[Credential, str]]) -> list[Outcome]:
     from meetingroom.auth import credentials
     from meetingroom.meetings import service
 
@@ -171,7 +181,7 @@ def _commit(hub: Any, item_id: int, group: list[tuple[Credential, str]]) -> list
     return [o if o is not None else RuntimeError("ballot not written") for o in outcomes]
 
 
-def box_of(app: Any) -> BallotBox:
+def box_of(app: Starlette) -> BallotBox:
     box: BallotBox | None = getattr(app.state, "ballot_box", None)
     if box is None or box.hub is not app.state.hub:
         box = app.state.ballot_box = BallotBox(app.state.hub)

@@ -1,3 +1,4 @@
+# pyright: strict
 """The secretary's page for the minutes' remarks and reasons (meetings/notes.py)."""
 
 from __future__ import annotations
