@@ -10,7 +10,6 @@ rule checked, inside that batch's transaction (ballot_box, service.cast_ballots)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from fastapi import APIRouter, Request
 
@@ -20,13 +19,14 @@ from meetingroom.errors import NotAuthenticated
 from meetingroom.i18n import get_locale
 from meetingroom.meetings.ballot_box import STALE_TOKEN_MESSAGE, Credential, box_of
 from meetingroom.meetings.schemas import BallotIn, TallyOut
+from meetingroom.meetings.state import TallyData
 from meetingroom.types import Id
 
 router = APIRouter(tags=["meetings"])
 
 @router.post("/items/{item_id}/ballots", response_model=TallyOut, status_code=201,
              summary="Cast your ballot: agree, oppose or abstain; once, final (R7.5)")
-async def cast_ballot(item_id: Id, body: BallotIn, request: Request) -> dict[str, Any]:
+async def cast_ballot(item_id: Id, body: BallotIn, request: Request) -> TallyData:
     # Who: the bearer token, else the session cookie (deps.load_user's order; a bearer header
     # that is no live token is 401, never the cookie instead). The credential is looked up in
     # the batch's transaction (ballot_box), not in a session of this request's own.

@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from meetingroom import db
 from meetingroom.errors import DomainError, NotAuthenticated
+from meetingroom.meetings.state import TallyData
 
 log = logging.getLogger("meetingroom.meetings")
 
@@ -34,7 +35,7 @@ GATHER_SECONDS = 0.002  # how long an idle box waits for more ballots before it 
 MAX_BATCH = 500  # ballots per transaction at most (a transaction holds the meeting's lock)
 STALE_TOKEN_MESSAGE = "The access token is not valid (expired or signed out). Log in again."  # noqa: S105
 
-Tallies = dict[str, dict[str, Any]]  # locale -> the item's tally object (state.build_tally)
+Tallies = dict[str, TallyData]  # locale -> the item's tally (state.build_tally)
 Outcome = Tallies | BaseException  # what one ballot came to: its 201's tallies, or the error
 
 

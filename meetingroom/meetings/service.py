@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -639,7 +638,7 @@ class CastBatch:
 
     item: AgendaItem | None
     errors: list[DomainError | None]
-    tallies: dict[str, dict[str, Any]]  # locale -> the item's tally (state.build_tally)
+    tallies: dict[str, state.TallyData]  # locale -> the item's tally (state.build_tally)
 
 
 def cast_ballot(session: Session, *, actor: User, item_id: int, choice: str) -> AgendaItem:
