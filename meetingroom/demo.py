@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from meetingroom.auth.security import hash_password
@@ -16,6 +17,7 @@ from meetingroom.models import (
     AgendaItem,
     Meeting,
     MemberUnit,
+    Notification,
     Proposal,
     Rating,
     Resolution,
@@ -75,7 +77,20 @@ def load_demo(session: Session) -> list[tuple[str, str, str, str]]:
 
     load_review(session, community.id)  # last year's two-way review, held and closed (R5.4)
     load_notice(session, community.id)  # a candidate's public notice running now (R2.2)
+    _read_old_notices(session)
     return logins
+
+
+# People have been using the app all along the story: what reached them more than this long ago
+# they have seen, so a demo resident logs in to a badge of the last days' news, not 17.
+NOTICES_SEEN_AFTER = timedelta(days=3)
+
+
+def _read_old_notices(session: Session) -> None:
+    seen_by = utcnow() - NOTICES_SEEN_AFTER
+    session.exec(update(Notification).where(col(Notification.created_at) < seen_by,
+                                            col(Notification.read_at).is_(None))
+                 .values(read_at=seen_by))
 
 
 def _load_people(session: Session) -> list[tuple[str, str, str, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -39,6 +40,13 @@ def test_demo_tells_the_four_steps_once(client, session, settings):
     # one suggestion photo, three on member units' good deeds (meetingroom/units/demo.py)
     assert first["Suggestion"] == 8 and first["Photo"] == 4 and first["Rating"] == 4
     assert first["Notification"] > 0 and first["AuditLog"] > 0
+    # What reached people days ago they have seen; the badge shows only the last days' news.
+    unread = session.exec(select(m.Notification.user_id, func.count()).where(
+        m.Notification.read_at.is_(None)).group_by(m.Notification.user_id)).all()
+    assert unread and max(n for _, n in unread) <= 5, unread
+    old = m.utcnow() - timedelta(days=3, minutes=1)
+    assert session.exec(select(func.count()).select_from(m.Notification).where(
+        m.Notification.read_at.is_(None), m.Notification.created_at < old)).one() == 0
     assert run_demo(settings).splitlines()[-1] == out.splitlines()[-1]
     assert counts(session) == first
 
