@@ -30,23 +30,33 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
 
 log = logging.getLogger("meetingroom.live")
 
-Listener = Callable[[dict], Awaitable[None]]
+# What the hub carries: a JSON object it never looks into (but for the resync below). Each
+# room's listener knows its events' shape (meetings.live.LiveEvent, ...); over Redis they are
+# JSON text in between, so the hub can promise no more than this.
+Event = Mapping[str, Any]
+Listener = Callable[[Event], Awaitable[None]]
 
 RESYNC_TYPE = "resync"
 """`event["type"]` of the synthetic event that tells a listener to send a fresh snapshot."""
 
 
-class Hub(Protocol):
+class Publisher(Protocol):
+    """Where the services' events go: the app's hub, or a stand-in that holds them for a while
+    (meetings/ballot_box.py)."""
+
+    def publish(self, room: str, event: Event) -> None: ...
+
+
+class Hub(Publisher, Protocol):
     """What the app uses (`app.state.hub`); listeners must handle `{"type": "resync"}` (above)."""
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
-    def publish(self, room: str, event: dict) -> None: ...
     def subscribe(self, room: str, listener: Listener) -> None: ...
     def unsubscribe(self, room: str, listener: Listener) -> None: ...
 
@@ -57,7 +67,7 @@ class LocalFanout:
     def __init__(self) -> None:
         self.listeners: dict[str, set[Listener]] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.queue: asyncio.Queue[tuple[str, dict]] | None = None
+        self.queue: asyncio.Queue[tuple[str, Event]] | None = None
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -72,7 +82,7 @@ class LocalFanout:
                 await self._task
             self._task = None
 
-    def enqueue(self, room: str, event: dict) -> None:
+    def enqueue(self, room: str, event: Event) -> None:
         """Thread-safe: hand an event to the loop that owns the sockets."""
         if self.loop is None or self.queue is None or self.loop.is_closed():
             return
@@ -109,11 +119,11 @@ class LocalFanout:
 class MemoryHub(LocalFanout):
     """One worker: publish goes straight to the local fan-out."""
 
-    def publish(self, room: str, event: dict) -> None:
+    def publish(self, room: str, event: Event) -> None:
         self.enqueue(room, event)
 
 
-def dumps(event: dict) -> str:
+def dumps(event: Event) -> str:
     return json.dumps(event, ensure_ascii=False, separators=(",", ":"), default=str)
 
 

@@ -54,7 +54,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from meetingroom.live.hub import RESYNC_TYPE, LocalFanout, dumps
+from meetingroom.live.hub import RESYNC_TYPE, Event, LocalFanout, dumps
 
 log = logging.getLogger("meetingroom.live")
 
@@ -135,7 +135,7 @@ class RedisHub(LocalFanout):
 
     # ---------------------------------------------------------------- publishing
 
-    def publish(self, room: str, event: dict) -> None:
+    def publish(self, room: str, event: Event) -> None:
         """Thread-safe and non-blocking: serialise here, queue for the publisher task."""
         loop = self.loop
         if loop is None or loop.is_closed() or self._outbox is None:

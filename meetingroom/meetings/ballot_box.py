@@ -20,13 +20,13 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
 from meetingroom import db
 from meetingroom.errors import DomainError, NotAuthenticated
+from meetingroom.live.hub import Event, Publisher
 from meetingroom.meetings.state import TallyData
 
 log = logging.getLogger("meetingroom.meetings")
@@ -37,12 +37,6 @@ STALE_TOKEN_MESSAGE = "The access token is not valid (expired or signed out). Lo
 
 Tallies = dict[str, TallyData]  # locale -> the item's tally (state.build_tally)
 Outcome = Tallies | BaseException  # what one ballot came to: its 201's tallies, or the error
-
-
-class Publisher(Protocol):
-    """Where events go: the app's hub (live/hub.py), or `_HeldEvents` inside a batch."""
-
-    def publish(self, room: str, event: dict[str, Any]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -113,9 +107,9 @@ class _HeldEvents:
     (from the threadpool) and published on the loop once the requests have their answers."""
 
     def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
+        self.events: list[tuple[str, Event]] = []
 
-    def publish(self, room: str, event: dict[str, Any]) -> None:
+    def publish(self, room: str, event: Event) -> None:
         self.events.append((room, event))
 
 

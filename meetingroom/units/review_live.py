@@ -23,6 +23,7 @@ from starlette.websockets import WebSocketState
 from meetingroom import db, i18n
 from meetingroom.auth.security import origin_allowed
 from meetingroom.errors import NotAuthenticated
+from meetingroom.live.hub import Event
 from meetingroom.meetings.live import (
     CLOSE_NOT_ALLOWED,
     CLOSE_NOT_FOUND,
@@ -102,7 +103,7 @@ class ReviewRoom:
             self.rooms.hub.unsubscribe(service.room_name(self.review_id), self.listener)
             self.rooms.rooms.pop(self.review_id, None)
 
-    async def listener(self, event: dict) -> None:
+    async def listener(self, event: Event) -> None:
         # A change, or the hub's resync (events may have been lost): either way, read again.
         if self._reading is not None:
             self._again = True
