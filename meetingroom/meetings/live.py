@@ -1,3 +1,4 @@
+# pyright: strict
 """The live feed of a meeting: `WS /api/v1/meetings/{id}/live` (JSON, CONTRACT.md) and
 `WS /meetings/{id}/live.html?view=projector|console|vote` (HTML fragments for htmx's hx-ws).
 
@@ -26,8 +27,11 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NotRequired, TypedDict, cast
 
 from fastapi import APIRouter, Request, WebSocket
+from sqlmodel import Session
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketState
 
@@ -35,9 +39,13 @@ from meetingroom import db, i18n
 from meetingroom.auth.credentials import socket_user_id
 from meetingroom.auth.security import origin_allowed
 from meetingroom.errors import NotAuthenticated
-from meetingroom.live.hub import RESYNC_TYPE, dumps
+from meetingroom.live.hub import RESYNC_TYPE, Event, Hub, Publisher, dumps
+from meetingroom.meetings.state import MeetingData, TallyData
 from meetingroom.settings import LOCALES
 from meetingroom.types import Id
+
+if TYPE_CHECKING:
+    from meetingroom.meetings.screens import BallotVariant
 
 log = logging.getLogger("meetingroom.live")
 
@@ -64,6 +72,33 @@ JSON_HEARTBEAT = dumps({"type": "heartbeat"})  # no seq: it is no event, it fill
 ws_router = APIRouter()
 
 
+class LocaleBody(TypedDict, total=False):
+    """One locale's part of an event: whichever of the CONTRACT objects changed."""
+
+    meeting: MeetingData
+    tally: TallyData  # one item's tally (a ballot, a vote opened or closed)
+    tallies: list[TallyData]  # every item's
+
+
+class VoterBallot(TypedDict):
+    """One ballot of a tally event's batch, for the voter's own phone (never sent as JSON)."""
+
+    voter_id: int
+    item_id: int
+    choice: str | None  # None for a secret ballot (R7.6)
+
+
+class LiveEvent(TypedDict):
+    """What the services publish (service._emit, service.cast_ballots); JSON clients get
+    `{"type", "seq", **locales[their locale]}`."""
+
+    type: str
+    seq: int
+    meeting_id: int
+    locales: dict[str, LocaleBody]
+    ballots: NotRequired[list[VoterBallot]]
+
+
 def room_name(meeting_id: Id) -> str:
     return f"meeting:{meeting_id}"
 
@@ -76,10 +111,11 @@ def bind_hub(request: Request, session: db.SessionDep) -> None:
     session.info["hub"] = request.app.state.hub
 
 
-def publish_after_commit(session, meeting_id: Id, event: dict) -> None:
+def publish_after_commit(session: Session, meeting_id: Id, event: LiveEvent) -> None:
     """Publish once the transaction has committed (never from inside it). Without a bound hub
     (the CLI, a test calling a service directly) there is nobody to tell."""
-    hub = session.info.get("hub")
+    # The app's hub (bind_hub), or the ballot box's stand-in that holds a batch's events.
+    hub: Publisher | None = session.info.get("hub")
     if hub is not None:
         db.after_commit(session, lambda: hub.publish(room_name(meeting_id), event))
 
@@ -87,10 +123,26 @@ def publish_after_commit(session, meeting_id: Id, event: dict) -> None:
 # ------------------------------------------------------------------------------- snapshots
 
 
+class SnapshotBody(TypedDict):
+    """One locale's snapshot: the JSON feed sends `{"type": "snapshot", "seq", **body}`."""
+
+    meeting: MeetingData
+    tallies: list[TallyData]
+
+
 @dataclass
 class Snapshot:
     seq: int
-    locales: dict[str, dict]  # locale -> {"meeting": {...}, "tallies": [{...}, ...]}
+    locales: dict[str, SnapshotBody]
+
+
+class Screen(TypedDict):
+    """One locale's state in a room: what the HTML screens render. `meeting` is None only for
+    a locale that came in an event but not in the snapshot (every event and snapshot carries
+    all of LOCALES, so in practice never)."""
+
+    meeting: MeetingData | None
+    tallies: dict[int, TallyData]  # item id -> tally
 
 
 def _read_snapshot(meeting_id: Id) -> Snapshot:
@@ -99,8 +151,8 @@ def _read_snapshot(meeting_id: Id) -> Snapshot:
     with contextlib.contextmanager(db.session_scope)(write=False) as session:
         st = state.load(session, meeting_id)
         return Snapshot(st.meeting.seq, {
-            locale: {"meeting": state.meeting_data(st, locale),
-                     "tallies": state.tallies_data(st, locale)} for locale in LOCALES})
+            locale: SnapshotBody(meeting=state.meeting_data(st, locale),
+                                 tallies=state.tallies_data(st, locale)) for locale in LOCALES})
 
 
 # ---------------------------------------------------------------------------------- clients
@@ -114,8 +166,8 @@ class Client:
     user_id: int | None = None
     limit: int = JSON_QUEUE
     since: int | None = None  # the snapshot's seq; queued events up to it are dropped
-    votes: dict[int, str | None] = field(default_factory=dict)  # vote view: his ballots
-    variant: tuple | None = None  # vote view: the ballot box he sees now
+    votes: dict[int, str | None] = field(default_factory=dict[int, str | None])  # his ballots
+    variant: BallotVariant | None = None  # vote view: the ballot box he sees now
     dropped: bool = False
 
     def __post_init__(self) -> None:
@@ -156,16 +208,15 @@ class Room:
         self.meeting_id = meeting_id
         self.clients: set[Client] = set()
         self.seq: int | None = None
-        # locale -> {"meeting": dict, "tallies": {item_id: dict}}: what HTML screens render
-        self.state: dict[str, dict] | None = None
-        self.early: list[dict] = []  # events that came before the first snapshot
-        self.held: dict[int, dict] = {}
+        self.state: dict[str, Screen] | None = None  # locale -> what HTML screens render
+        self.early: list[LiveEvent] = []  # events that came before the first snapshot
+        self.held: dict[int, LiveEvent] = {}
         self._timer: asyncio.TimerHandle | None = None
-        self._reading: asyncio.Task | None = None
-        self._waiting: list[asyncio.Future] = []
+        self._reading: asyncio.Task[None] | None = None
+        self._waiting: list[asyncio.Future[Snapshot]] = []
         self._json: dict[str, str] = {}
         self._frames: dict[tuple[str, str], str] = {}
-        self._ballots: dict[tuple, str] = {}
+        self._ballots: dict[tuple[str, BallotVariant], str] = {}
         self.rooms.hub.subscribe(room_name(meeting_id), self.listener)
         # One timer per room, not one per socket or per message: a timeout around every
         # socket's wait cost a timer per delivery (docs/benchmarks.md, fan-out after issue 11).
@@ -200,7 +251,7 @@ class Room:
 
     async def snapshot(self) -> Snapshot:
         """A snapshot read that starts after this call; callers at the same time share it."""
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Snapshot] = asyncio.get_running_loop().create_future()
         self._waiting.append(future)
         if self._reading is None:
             self._start_read()
@@ -210,7 +261,7 @@ class Room:
         waiting, self._waiting = self._waiting, []
         self._reading = asyncio.create_task(self._read(waiting))
 
-    async def _read(self, waiting: list[asyncio.Future]) -> None:
+    async def _read(self, waiting: list[asyncio.Future[Snapshot]]) -> None:
         try:
             snap = await run_in_threadpool(_read_snapshot, self.meeting_id)
         except Exception as exc:
@@ -230,8 +281,8 @@ class Room:
 
     def _adopt(self, snap: Snapshot) -> None:
         """Take a snapshot as the room's state (first join, or after a gap)."""
-        self.state = {locale: {"meeting": body["meeting"],
-                               "tallies": {t["item_id"]: t for t in body["tallies"]}}
+        self.state = {locale: Screen(meeting=body["meeting"],
+                                     tallies={t["item_id"]: t for t in body["tallies"]})
                       for locale, body in snap.locales.items()}
         self.seq = snap.seq
         self._clear_caches()
@@ -253,8 +304,8 @@ class Room:
             self._adopt(snap)
         snapshots: dict[str, str] = {}
         for client in list(self.clients):
-            if not client.synced:
-                continue  # its own snapshot is still to come, read after this one
+            if client.since is None:  # not synced: its own snapshot is still to come,
+                continue  # read after this one
             if client.view is None:
                 if not json_too:
                     continue
@@ -271,13 +322,15 @@ class Room:
 
     # -- events
 
-    async def listener(self, event: dict) -> None:
+    async def listener(self, event: Event) -> None:
         if event.get("type") == RESYNC_TYPE:  # the hub may have lost events (live/hub.py)
             asyncio.get_running_loop().create_task(self._resync(json_too=True))
             return
-        self.on_event(event)
+        # The hub types what it carries as any JSON object (it does not look inside); what
+        # comes to a meeting's room is what publish_after_commit was given, a LiveEvent.
+        self.on_event(cast(LiveEvent, event))
 
-    def on_event(self, event: dict) -> None:
+    def on_event(self, event: LiveEvent) -> None:
         seq = event["seq"]
         if self.seq is None:
             self.early.append(event)
@@ -293,6 +346,7 @@ class Room:
             self._timer = asyncio.get_running_loop().call_later(HOLD_SECONDS, self._release)
 
     def _drain(self) -> None:
+        assert self.seq is not None  # after a delivery, or a snapshot
         while self.seq + 1 in self.held:
             self._deliver(self.held.pop(self.seq + 1))
         if not self.held and self._timer is not None:
@@ -332,6 +386,7 @@ class Room:
             self._timer = asyncio.get_running_loop().call_later(HOLD_SECONDS, self._release)
 
     def _skip_gap(self) -> None:
+        assert self.seq is not None  # _fill_gap returned if not
         for seq in sorted(self.held):
             if seq > self.seq:
                 self._deliver(self.held[seq])
@@ -340,9 +395,10 @@ class Room:
             self._timer.cancel()
             self._timer = None
 
-    def _apply(self, event: dict) -> None:
+    def _apply(self, event: LiveEvent) -> None:
+        assert self.state is not None  # events are delivered only after the first snapshot
         for locale, body in event["locales"].items():
-            st = self.state.setdefault(locale, {"meeting": None, "tallies": {}})
+            st = self.state.setdefault(locale, Screen(meeting=None, tallies={}))
             if "meeting" in body:
                 st["meeting"] = body["meeting"]
             if "tallies" in body:
@@ -357,7 +413,7 @@ class Room:
         self._frames.clear()
         self._ballots.clear()
 
-    def _deliver(self, event: dict) -> None:
+    def _deliver(self, event: LiveEvent) -> None:
         self._apply(event)
         seq = event["seq"]
         # A tally event carries the batch's ballots (service.cast_ballots), for the voters'
@@ -377,19 +433,27 @@ class Room:
 
     # -- rendering, once per event per locale (and per ballot-box variant)
 
-    def json_text(self, event: dict, locale: str) -> str:
+    def json_text(self, event: LiveEvent, locale: str) -> str:
         if locale not in self._json:
             body = event["locales"].get(locale) or next(iter(event["locales"].values()))
             self._json[locale] = dumps({"type": event["type"], "seq": event["seq"], **body})
         return self._json[locale]
+
+    def _screen(self, locale: str) -> tuple[MeetingData, dict[int, TallyData]]:
+        """The room's state in a locale, which HTML screens render. There is one once the first
+        snapshot came (HTML is rendered only after it), for every locale (see `Screen`)."""
+        assert self.state is not None
+        screen = self.state[locale]
+        assert screen["meeting"] is not None
+        return screen["meeting"], screen["tallies"]
 
     def frame(self, view: str, locale: str) -> str:
         key = (view, locale)
         if key not in self._frames:
             from meetingroom.meetings import screens
 
-            st = self.state[locale]
-            self._frames[key] = screens.frames(view, locale, st["meeting"], st["tallies"])
+            meeting, tallies = self._screen(locale)
+            self._frames[key] = screens.frames(view, locale, meeting, tallies)
         return self._frames[key]
 
     def personal(self, client: Client) -> str:
@@ -399,27 +463,27 @@ class Room:
             return ""
         from meetingroom.meetings import screens
 
-        st = self.state[client.locale]
-        variant = screens.ballot_variant(st["meeting"], client.user_id, client.votes)
+        meeting, tallies = self._screen(client.locale)
+        variant = screens.ballot_variant(meeting, client.user_id, client.votes)
         if variant == client.variant:
             return ""
         client.variant = variant
         key = (client.locale, variant)
         if key not in self._ballots:
-            self._ballots[key] = screens.ballot_fragment(client.locale, variant, st["meeting"],
-                                                         st["tallies"])
+            self._ballots[key] = screens.ballot_fragment(client.locale, variant, meeting, tallies)
         return self._ballots[key]
 
     def full_html(self, client: Client, snap: Snapshot | None) -> str:
         """Every fragment of the client's view: what a (re)connecting screen gets first."""
         from meetingroom.meetings import screens
 
+        assert client.view is not None  # an HTML client
+        tallies: dict[int, TallyData]
         if snap is not None:
             body = snap.locales[client.locale]
             meeting, tallies = body["meeting"], {t["item_id"]: t for t in body["tallies"]}
         else:
-            st = self.state[client.locale]
-            meeting, tallies = st["meeting"], st["tallies"]
+            meeting, tallies = self._screen(client.locale)
         html = screens.frames(client.view, client.locale, meeting, tallies)
         if client.view == "vote":
             client.variant = screens.ballot_variant(meeting, client.user_id, client.votes)
@@ -430,7 +494,7 @@ class Room:
 class Rooms:
     """This worker's rooms, one per meeting that has sockets."""
 
-    def __init__(self, hub) -> None:
+    def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.rooms: dict[int, Room] = {}
 
@@ -440,8 +504,8 @@ class Rooms:
         return self.rooms[meeting_id]
 
 
-def rooms_of(app) -> Rooms:
-    rooms = getattr(app.state, "meeting_rooms", None)
+def rooms_of(app: Starlette) -> Rooms:
+    rooms: Rooms | None = getattr(app.state, "meeting_rooms", None)
     if rooms is None or rooms.hub is not app.state.hub:
         rooms = app.state.meeting_rooms = Rooms(app.state.hub)
     return rooms
@@ -478,10 +542,10 @@ def _admit(meeting_id: Id, uid: int | None, view: str | None) -> Admission | int
             return CLOSE_NOT_FOUND
         if view == "console" and not (user and user.is_secretary):
             return CLOSE_NOT_ALLOWED
-        if view == "vote" and user is None:
-            return CLOSE_NOT_ALLOWED
-        votes = {}
+        votes: dict[int, str | None] = {}
         if view == "vote":
+            if user is None:
+                return CLOSE_NOT_ALLOWED
             votes = service.my_votes(session, meeting_id=meeting_id, user_id=user.id).choices
         return Admission(user.id if user else None, votes)
 
@@ -516,7 +580,7 @@ async def _serve(ws: WebSocket, meeting_id: Id, view: str | None) -> None:
                     limit=JSON_QUEUE if view is None else HTML_QUEUE)
     room = rooms_of(ws.app).room(meeting_id)
     room.join(client)  # queue events from now on, before the snapshot is read
-    tasks: list[asyncio.Task] = []
+    tasks: list[asyncio.Task[None]] = []
     try:
         snap = await room.snapshot()
         if view is None:
@@ -558,13 +622,13 @@ async def _read_until_closed(ws: WebSocket) -> None:
 
 
 @ws_router.websocket("/api/v1/meetings/{meeting_id}/live")
-async def live_feed(websocket: WebSocket, meeting_id: Id):
+async def live_feed(websocket: WebSocket, meeting_id: Id) -> None:
     """JSON: a snapshot, then every change with its seq (CONTRACT.md "Live feed")."""
     await _serve(websocket, meeting_id, None)
 
 
 @ws_router.websocket("/meetings/{meeting_id}/live.html")
-async def live_html(websocket: WebSocket, meeting_id: Id):
+async def live_html(websocket: WebSocket, meeting_id: Id) -> None:
     """HTML fragments for htmx's hx-ws: all of a view's fragments on (re)connect, then the
     changed screen after every event."""
     await _serve(websocket, meeting_id, websocket.query_params.get("view", "projector"))

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from meetingroom import i18n
 from meetingroom.labels import N_
+from meetingroom.meetings.state import MeetingData, TallyData
 from meetingroom.models.base import utcnow
 from meetingroom.settings import get_settings
 from meetingroom.templating import env
@@ -42,6 +43,9 @@ OFF_SCHEDULE = N_("The meeting is scheduled for {when}, more than an hour from n
 SCHEDULE_SLACK = timedelta(hours=1)
 SCREEN_TEXT = {"close_meeting": CLOSE_MEETING, "secret_ballot": SECRET_BALLOT,
                "absent_during_vote": ABSENT_DURING_VOTE, "off_schedule": OFF_SCHEDULE}
+# Which ballot box a phone shows (`ballot_variant`): ("idle",); (state, item id) for
+# "can_vote", "absent", "without_vote", "not_member"; ("voted", item id, his choice or None).
+BallotVariant = tuple[str] | tuple[str, int] | tuple[str, int, str | None]
 
 
 def off_schedule(starts_at: str | datetime | None, now: datetime | None = None) -> bool:
@@ -116,7 +120,7 @@ def render(template: str, locale: str, meeting: dict, tallies: dict[int, dict], 
         i18n._locale.reset(token)
 
 
-def frames(view: str, locale: str, meeting: dict, tallies: dict[int, dict]) -> str:
+def frames(view: str, locale: str, meeting: MeetingData, tallies: dict[int, TallyData]) -> str:
     """Every shared fragment of a view, for the socket (out-of-band swaps)."""
     return render(f"meetings/_{view}_frames.html", locale, meeting, tallies, oob=True)
 
@@ -124,7 +128,8 @@ def frames(view: str, locale: str, meeting: dict, tallies: dict[int, dict]) -> s
 # --------------------------------------------------------------------- the personal ballot box
 
 
-def ballot_variant(meeting: dict, user_id: int | None, votes: dict[int, str | None]) -> tuple:
+def ballot_variant(meeting: MeetingData, user_id: int | None,
+                   votes: dict[int, str | None]) -> BallotVariant:
     """Which ballot box a person sees: nothing to vote on, the three buttons, "you voted",
     "check in first", "seated after the meeting opened: no vote in it", or "members only".
     `votes` maps item id → his choice (None if secret)."""
@@ -158,6 +163,7 @@ def ballot_box(variant: tuple[Any, ...], meeting: dict[str, Any]) -> dict[str, A
             "index": agenda.index(item) + 1 if item else 0, "total": len(agenda)}
 
 
-def ballot_fragment(locale: str, variant: tuple, meeting: dict, tallies: dict[int, dict]) -> str:
+def ballot_fragment(locale: str, variant: BallotVariant, meeting: MeetingData,
+                    tallies: dict[int, TallyData]) -> str:
     return render("meetings/_ballot.html", locale, meeting, tallies, oob=True,
                   box=ballot_box(variant, meeting))

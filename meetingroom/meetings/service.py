@@ -154,9 +154,9 @@ def _emit(session: Session, meeting: Meeting, seq: int, kind: str, *, item_id: i
     """Build the event from the state as this transaction leaves it; publish after commit."""
     session.flush()
     st = state.load(session, meeting.id)
-    locales = {}
+    locales: dict[str, live.LocaleBody] = {}
     for locale in LOCALES:
-        body: dict = {}
+        body: live.LocaleBody = {}
         if meeting_too:
             body["meeting"] = state.meeting_data(st, locale)
         if item_id is not None:
@@ -164,7 +164,8 @@ def _emit(session: Session, meeting: Meeting, seq: int, kind: str, *, item_id: i
         if tallies:
             body["tallies"] = state.tallies_data(st, locale)
         locales[locale] = body
-    event = {"type": kind, "seq": seq, "meeting_id": meeting.id, "locales": locales}
+    event: live.LiveEvent = {"type": kind, "seq": seq, "meeting_id": meeting.id,
+                             "locales": locales}
     live.publish_after_commit(session, meeting.id, event)
 
 
@@ -711,12 +712,13 @@ def cast_ballots(session: Session, *, item_id: int, ballots: list[tuple[int, str
     if accepted:
         seq = _bump(session, meeting)
         secret = item.method == "secret"
-        event = {"type": "tally", "seq": seq, "meeting_id": meeting.id,
-                 "locales": {locale: {"tally": tally} for locale, tally in tallies.items()},
-                 # internal: lets each voter's own page know; never sent as JSON
-                 "ballots": [{"voter_id": user.id, "item_id": item.id,
-                              "choice": None if secret else choice}
-                             for user, choice in accepted]}
+        event: live.LiveEvent = {
+            "type": "tally", "seq": seq, "meeting_id": meeting.id,
+            "locales": {locale: {"tally": tally} for locale, tally in tallies.items()},
+            # internal: lets each voter's own page know; never sent as JSON
+            "ballots": [{"voter_id": user.id, "item_id": item.id,
+                         "choice": None if secret else choice}
+                        for user, choice in accepted]}
         live.publish_after_commit(session, meeting.id, event)
     return CastBatch(item, errors, tallies)
 
