@@ -1,9 +1,11 @@
+# pyright: strict
 """/api/v1 meetings, agenda items, attendance, votes and tallies (CONTRACT.md). Thin: parse,
 call one service, answer with the object state.py builds (the live feed sends the same)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session
 
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentCommunity, CurrentUser
@@ -32,12 +34,12 @@ from meetingroom.types import Id, Offset
 router = APIRouter(tags=["meetings"], dependencies=[Depends(bind_hub)])
 
 
-def _meeting(session, community_id: Id, meeting_id: Id) -> state.MeetingData:
+def _meeting(session: Session, community_id: Id, meeting_id: Id) -> state.MeetingData:
     st = service.meeting_state(session, community_id=community_id, meeting_id=meeting_id)
     return state.meeting_data(st, get_locale())
 
 
-def _tally(session, community_id: Id, item_id: Id) -> state.TallyData:
+def _tally(session: Session, community_id: Id, item_id: Id) -> state.TallyData:
     item = service.get_item(session, community_id=community_id, item_id=item_id)
     st = state.load(session, item.meeting_id)
     return state.tally_data(st, item.id, get_locale())
@@ -50,9 +52,11 @@ def list_meetings(session: SessionDep, community: CurrentCommunity,
                   cursor: CursorQuery = None):
     page = service.list_meetings(session, community_id=community.id, limit=limit,
                                  offset=offset, status=status, cursor=cursor)
-    return MeetingPage(**page.meta(), items=[MeetingSummary(
-        id=m.id, kind=m.kind, title=m.title, starts_at=state.iso(m.starts_at),
-        location=m.location, status=m.status) for m in page.items])
+    # kind and status are str columns: pydantic checks them against the schema's enums here,
+    # as the constructor would (a row with another value is a 500 either way)
+    return MeetingPage(**page.meta(), items=[MeetingSummary.model_validate({
+        "id": m.id, "kind": m.kind, "title": m.title, "starts_at": state.iso(m.starts_at),
+        "location": m.location, "status": m.status}) for m in page.items])
 
 
 @router.post("/meetings", response_model=MeetingOut, status_code=201,

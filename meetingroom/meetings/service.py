@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -94,14 +95,14 @@ def upcoming_meetings(session: Session, *, community_id: int, limit: int = 10) -
     """Meetings not yet closed, soonest first: what members look for."""
     return list(session.exec(select(Meeting).where(
         Meeting.community_id == community_id, Meeting.status != "closed")
-        .order_by(Meeting.starts_at, Meeting.id).limit(limit)).all())
+        .order_by(col(Meeting.starts_at), col(Meeting.id)).limit(limit)).all())
 
 
 def open_proposals(session: Session, *, community_id: int) -> list[Proposal]:
     """Proposals waiting for an agenda (status open), oldest first."""
     return list(session.exec(select(Proposal).where(
         Proposal.community_id == community_id, Proposal.status == "open")
-        .order_by(Proposal.created_at, Proposal.id)).all())
+        .order_by(col(Proposal.created_at), col(Proposal.id))).all())
 
 
 @dataclass
@@ -142,9 +143,9 @@ def _lock_item(session: Session, actor: User, item_id: int) -> tuple[Meeting, Ag
 
 def _bump(session: Session, meeting: Meeting) -> int:
     """The meeting's next seq, assigned in this transaction (CONTRACT live feed)."""
-    seq = session.execute(sa.update(Meeting).where(Meeting.id == meeting.id)
-                          .values(seq=Meeting.seq + 1).returning(Meeting.seq)
-                          .execution_options(synchronize_session=False)).scalar_one()
+    seq: int = session.exec(sa.update(Meeting).where(col(Meeting.id) == meeting.id)
+                            .values(seq=col(Meeting.seq) + 1).returning(col(Meeting.seq))
+                            .execution_options(synchronize_session=False)).scalar_one()
     set_committed_value(meeting, "seq", seq)
     return seq
 
@@ -170,7 +171,7 @@ def _emit(session: Session, meeting: Meeting, seq: int, kind: str, *, item_id: i
 
 
 def _record(session: Session, actor: User, action: str, entity: str, entity_id: int | None,
-            **detail) -> None:
+            **detail: object) -> None:
     audit.record(session, community_id=actor.community_id, actor_id=actor.id, action=action,
                  entity=entity, entity_id=entity_id, **detail)
 
@@ -185,7 +186,8 @@ def _present_ids(session: Session, meeting: Meeting) -> set[int]:
         return set(session.exec(select(Attendance.user_id).where(
             Attendance.meeting_id == meeting.id, Attendance.present,
             col(Attendance.user_id).in_(frozen or [-1]))).all())
-    return set(session.exec(select(Attendance.user_id).join(User, User.id == Attendance.user_id)
+    return set(session.exec(select(Attendance.user_id)
+                            .join(User, col(User.id) == col(Attendance.user_id))
                             .where(Attendance.meeting_id == meeting.id, Attendance.present,
                                    col(User.seat).is_not(None), User.is_active)).all())
 
@@ -218,7 +220,7 @@ def _seated(session: Session, meeting: Meeting) -> int:
 
 def _items(session: Session, meeting: Meeting) -> list[AgendaItem]:
     return list(session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
-                             .order_by(AgendaItem.position, AgendaItem.id)
+                             .order_by(col(AgendaItem.position), col(AgendaItem.id))
                              .execution_options(populate_existing=True)).all())
 
 
@@ -232,7 +234,7 @@ def _adoption(session: Session, meeting: Meeting) -> tuple[rules.AdoptionRule,
     settings before that (and for meetings opened before the freeze existed)."""
     if meeting.adoption_rule is not None and meeting.adoption_base is not None:
         return rules.AdoptionRule(meeting.adoption_rule), rules.AdoptionBase(meeting.adoption_base)
-    community = session.get(Community, meeting.community_id)
+    community = session.get_one(Community, meeting.community_id)
     return rules.AdoptionRule(community.adoption_rule), rules.AdoptionBase(community.adoption_base)
 
 
@@ -247,7 +249,8 @@ def _quorum_conflict(seated: int, present: int, *, opening: bool) -> Conflict:
 
 def _proposals_for_agenda(session: Session, actor: User, proposal_ids: list[int], *,
                           urgent_only: bool = False) -> list[Proposal]:
-    seen, proposals = set(), []
+    seen: set[int] = set()
+    proposals: list[Proposal] = []
     for pid in proposal_ids:
         if pid in seen:
             continue
@@ -273,7 +276,8 @@ def _require_scheduled(meeting: Meeting) -> None:
 # ------------------------------------------------------------------------------ scheduling
 
 
-def _check_meeting_fields(kind: str, title: str, starts_at: datetime, location: str):
+def _check_meeting_fields(kind: str, title: str, starts_at: datetime,
+                          location: str) -> tuple[str, str]:
     if kind not in KINDS:
         raise Invalid("Choose a work meeting or a joint meeting.", field="kind")
     title = (title or "").strip()
@@ -281,7 +285,7 @@ def _check_meeting_fields(kind: str, title: str, starts_at: datetime, location: 
         raise Invalid("Enter a title.", field="title")
     if len(title) > 100:
         raise Invalid("The title may have at most {n} characters.", field="title", n=100)
-    if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
+    if starts_at.tzinfo is None:
         raise Invalid("Enter the date and time with a time zone.", field="starts_at")
     if not types.in_window(starts_at):  # year 9999 once made every meetings page a 500
         raise Invalid("Enter a date between {first} and {last}.", field="starts_at",
@@ -351,7 +355,7 @@ def remove_agenda_item(session: Session, *, actor: User, meeting_id: int, item_i
     item = session.get(AgendaItem, item_id)
     if item is None or item.meeting_id != meeting.id:
         raise NotFound("No such agenda item.")
-    proposal = session.get(Proposal, item.proposal_id)
+    proposal = session.get_one(Proposal, item.proposal_id)
     proposal.status = "open"
     session.add(proposal)
     session.delete(item)
@@ -445,7 +449,7 @@ def close_meeting(session: Session, *, actor: User, meeting_id: int) -> Meeting:
         raise Conflict("A vote is still open. Close the vote before closing the meeting.")
     for item in items:
         if item.vote_status == "pending":
-            proposal = session.get(Proposal, item.proposal_id)
+            proposal = session.get_one(Proposal, item.proposal_id)
             proposal.status = "open"
             session.add(proposal)
     meeting.status = "closed"
@@ -501,9 +505,9 @@ def check_in(session: Session, *, actor: User, meeting_id: int,
             and not _counted_for(row, open_item):
         # P for an item is every seated member present at some moment while its vote is open:
         # he may vote (R7.5), so he counts towards the base (R7.2–R7.4) like everyone else.
-        session.execute(sa.update(AgendaItem).where(AgendaItem.id == open_item.id)
-                        .values(present_at_open=AgendaItem.present_at_open + 1)
-                        .execution_options(synchronize_session=False))
+        session.exec(sa.update(AgendaItem).where(col(AgendaItem.id) == open_item.id)
+                     .values(present_at_open=col(AgendaItem.present_at_open) + 1)
+                     .execution_options(synchronize_session=False))
     if row is None:
         row = Attendance(meeting_id=meeting.id, user_id=person.id, checked_in_at=now,
                          marked_by_id=actor.id if actor.id != person.id else None)
@@ -673,12 +677,12 @@ def cast_ballots(session: Session, *, item_id: int, ballots: list[tuple[int, str
                            .execution_options(populate_existing=True)).one()
     session.refresh(item)
     uids = sorted({uid for uid, _ in ballots})
-    users = {u.id: u for u in session.exec(select(User).where(User.id.in_(uids))).all()}
+    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(uids))).all()}
     here = set(session.exec(select(Attendance.user_id).where(
         Attendance.meeting_id == meeting.id, Attendance.present,
-        Attendance.user_id.in_(uids))).all())
+        col(Attendance.user_id).in_(uids))).all())
     voted = set(session.exec(select(VoteCast.voter_id).where(
-        VoteCast.item_id == item.id, VoteCast.voter_id.in_(uids))).all())
+        VoteCast.item_id == item.id, col(VoteCast.voter_id).in_(uids))).all())
     accepted: list[tuple[User, str]] = []
     for n, (uid, choice) in enumerate(ballots):
         user = users.get(uid)
@@ -732,17 +736,18 @@ def _write_ballots(session: Session, meeting: Meeting, item: AgendaItem,
     counts = {c: sum(1 for _, choice in accepted if choice == c) for c in CHOICES}
     columns = {getattr(AgendaItem, c): getattr(AgendaItem, c) + n
                for c, n in counts.items() if n}
-    row = session.execute(sa.update(AgendaItem)
-                          .where(AgendaItem.id == item.id, AgendaItem.vote_status == "open")
-                          .values(columns)
-                          .returning(AgendaItem.agree, AgendaItem.oppose, AgendaItem.abstain)
-                          .execution_options(synchronize_session=False)).first()
+    row = session.exec(sa.update(AgendaItem)
+                       .where(col(AgendaItem.id) == item.id, col(AgendaItem.vote_status) == "open")
+                       .values(columns)
+                       .returning(col(AgendaItem.agree), col(AgendaItem.oppose),
+                                  col(AgendaItem.abstain))
+                       .execution_options(synchronize_session=False)).first()
     if row is None:  # cannot happen under the meeting lock; refuse rather than miscount
         raise Conflict("The vote on this item is closed.")
     for name, value in zip(CHOICES, row, strict=True):
         set_committed_value(item, name, value)
     secret = item.method == "secret"
-    payloads = []
+    payloads: list[dict[str, Any]] = []
     for user, choice in accepted:
         if secret:
             payloads.append({"type": "ballot", "item_id": item.id, "secret": True})
@@ -776,11 +781,11 @@ def _decide(session: Session, meeting: Meeting, item: AgendaItem) -> rules.Outco
     seated, present = item.seated_at_open or 0, item.present_at_open or 0
     outcome = rules.outcome(item.agree, rule, base, seated, present)
     item.outcome = outcome.value
-    item.rule_text = rules.rule_sentence(meeting.kind, rule, base, seated, present,
-                                         get_settings().locale)
+    item.rule_text = rules.rule_sentence(rules.MeetingKind(meeting.kind), rule, base, seated,
+                                         present, get_settings().locale)
     item.vote_status = "closed"
     item.closed_at = utcnow()
-    proposal = session.get(Proposal, item.proposal_id)
+    proposal = session.get_one(Proposal, item.proposal_id)
     proposal.status = "adopted" if outcome == rules.Outcome.ADOPTED else "rejected"
     session.add_all([item, proposal])
     if outcome == rules.Outcome.ADOPTED:
@@ -792,7 +797,8 @@ def _decide(session: Session, meeting: Meeting, item: AgendaItem) -> rules.Outco
     return outcome
 
 
-def _closing_entry(kind: str, item: AgendaItem, meeting: Meeting, rule, base) -> dict:
+def _closing_entry(kind: str, item: AgendaItem, meeting: Meeting, rule: rules.AdoptionRule,
+                   base: rules.AdoptionBase) -> dict[str, Any]:
     return {"type": kind, "item_id": item.id, "agree": item.agree, "oppose": item.oppose,
             "abstain": item.abstain, "present": item.present_at_open,
             "seated": item.seated_at_open, "outcome": item.outcome,
