@@ -1,3 +1,4 @@
+# pyright: strict
 """Minutes (会议纪要) of a closed meeting: one `gather()` shared by the page, the .docx and the API,
 and the .docx rendering (python-docx).
 
@@ -14,6 +15,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Protocol, cast, overload
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -39,6 +41,14 @@ from meetingroom.models import (
     User,
 )
 from meetingroom.settings import get_settings
+
+if TYPE_CHECKING:  # python-docx is imported when a document is made, not at start-up
+    from docx.document import Document as DocxDocument
+    from docx.oxml.text.font import CT_RPr
+    from docx.styles.style import CharacterStyle, ParagraphStyle
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+    from docx.text.run import Run
 
 KIND_RULES = {
     "work": N_("R6.1: a work meeting; only committee members attend."),
@@ -104,9 +114,13 @@ class MinutesVoter:
 class MinutesVotes:
     """Who chose what: open ballots (记名) only; secret ballots and shows of hands have none."""
 
-    agree: list[MinutesVoter] = field(default_factory=list)
-    oppose: list[MinutesVoter] = field(default_factory=list)
-    abstain: list[MinutesVoter] = field(default_factory=list)
+    agree: list[MinutesVoter] = field(default_factory=list[MinutesVoter])
+    oppose: list[MinutesVoter] = field(default_factory=list[MinutesVoter])
+    abstain: list[MinutesVoter] = field(default_factory=list[MinutesVoter])
+
+    def of(self, choice: str) -> list[MinutesVoter]:
+        """The voters who chose `choice` (agree | oppose | abstain, as `Ballot.choice`)."""
+        return {"agree": self.agree, "oppose": self.oppose, "abstain": self.abstain}[choice]
 
 
 @dataclass
@@ -169,11 +183,15 @@ class Minutes:
     # The R7.4 rule in force, as frozen when the meeting opened ("R7.x: …", no numbers).
     adoption_rule: str = ""
     # Seated after the meeting opened and checked in: attended without a vote (R7.1, R7.5).
-    without_vote: list[MinutesMember] = field(default_factory=list)
+    without_vote: list[MinutesMember] = field(default_factory=list[MinutesMember])
     host: str = ""  # 主持人: the chair when present, else the first member present
     recorder: str = ""  # 记录人: the secretary who called the meeting
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: datetime | None) -> datetime | None: ...
 def _aware(value: datetime | None) -> datetime | None:
     """SQLite hands back naive values; they are UTC by construction."""
     if value is None:
@@ -181,6 +199,10 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+@overload
+def _local(value: datetime) -> datetime: ...
+@overload
+def _local(value: datetime | None) -> datetime | None: ...
 def _local(value: datetime | None) -> datetime | None:
     value = _aware(value)
     return value.astimezone(ZoneInfo(get_settings().timezone)) if value else None
@@ -202,6 +224,11 @@ def get_closed_meeting(session: Session, *, community_id: int, meeting_id: int) 
     return meeting
 
 
+def _seat_rank(seat: str | None) -> int:
+    """Chair, full-time, part-time, then anyone without a seat on record."""
+    return SEAT_ORDER.get(seat, 9) if seat is not None else 9
+
+
 def seated_at(session: Session, community_id: int,
               when: datetime) -> list[tuple[str | None, User]]:
     """Who held a committee seat at `when` (R7's S), and which, read back from the audit log's
@@ -216,29 +243,31 @@ def seated_at(session: Session, community_id: int,
     ever = session.exec(select(AuditLog.entity_id).where(
         AuditLog.community_id == community_id, AuditLog.entity == "user",
         col(AuditLog.action).in_(("user.create", "user.update")),
-        AuditLog.detail["seat"].as_string().is_not(None))).all()
+        col(AuditLog.detail)["seat"].as_string().is_not(None))).all()
     since = session.exec(select(AuditLog.entity_id).where(
         AuditLog.community_id == community_id, AuditLog.entity == "user",
         AuditLog.action == "user.update", AuditLog.created_at > when)).all()
     ids = {u.id for u in current} | {i for i in (*ever, *since) if i is not None}
     if not ids:
         return []
-    users = {u.id: u for u in session.exec(select(User).where(User.id.in_(ids))).all()}
+    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids))).all()}
     events: dict[int, list[AuditLog]] = {}
     for row in session.exec(select(AuditLog).where(
             AuditLog.community_id == community_id, AuditLog.entity == "user",
             col(AuditLog.entity_id).in_(ids),
             col(AuditLog.action).in_(("user.create", "user.update")))
-            .order_by(AuditLog.created_at, AuditLog.id)).all():
-        if "seat" in row.detail:
+            .order_by(col(AuditLog.created_at), col(AuditLog.id))).all():
+        # entity_id is never None here (the query selects it in `ids`); the test narrows it.
+        if row.entity_id is not None and "seat" in row.detail:
             events.setdefault(row.entity_id, []).append(row)
     seated: list[tuple[str | None, User]] = []
     for uid, user in users.items():
         history = events.get(uid, [])
         before = [e for e in history if _aware(e.created_at) <= when]
         if before:
-            if before[-1].detail["seat"]:
-                seated.append((before[-1].detail["seat"], user))
+            seat: str | None = before[-1].detail["seat"]  # user.create/update: a seat or None
+            if seat:
+                seated.append((seat, user))
         elif _aware(user.created_at) > when or (history and history[0].action == "user.create"):
             continue  # no account yet
         elif not history:
@@ -246,7 +275,7 @@ def seated_at(session: Session, community_id: int,
                 seated.append((user.seat, user))
         elif history[0].detail["seat"] is None:
             seated.append((None, user))
-    seated.sort(key=lambda su: (SEAT_ORDER.get(su[0], 9), su[1].id))
+    seated.sort(key=lambda su: (_seat_rank(su[0]), su[1].id))
     return seated
 
 
@@ -257,9 +286,10 @@ def seated_when_opened(session: Session, meeting: Meeting,
     seat printed next to a frozen id is his current one (none if he has been unseated since)."""
     if meeting.seated_member_ids is None:
         return seated_at(session, meeting.community_id, opened)
-    users = session.exec(select(User).where(User.id.in_(meeting.seated_member_ids or [-1]))).all()
+    users = session.exec(select(User).where(
+        col(User.id).in_(meeting.seated_member_ids or [-1]))).all()
     seated = [(u.seat, u) for u in users]
-    seated.sort(key=lambda su: (SEAT_ORDER.get(su[0], 9), su[1].id))
+    seated.sort(key=lambda su: (_seat_rank(su[0]), su[1].id))
     return seated
 
 
@@ -280,6 +310,7 @@ def gather(session: Session, meeting_id: int, *, community_id: int | None = None
         community_id = found.community_id if found else -1
     meeting = get_closed_meeting(session, community_id=community_id, meeting_id=meeting_id)
     community = session.get(Community, meeting.community_id)
+    assert community is not None  # a meeting's community (foreign key)
     locale = i18n.get_locale()
     units = {u.id: u for u in session.exec(select(MemberUnit).where(
         MemberUnit.community_id == community_id)).all()}
@@ -303,9 +334,9 @@ def gather(session: Session, meeting_id: int, *, community_id: int | None = None
     late_ids = set(attendance) - seated_ids
     without_vote: list[MinutesMember] = []
     if late_ids:
-        late = session.exec(select(User).where(User.id.in_(late_ids))).all()
+        late = session.exec(select(User).where(col(User.id).in_(late_ids))).all()
         without_vote = [_member(u, units, attendance[u.id], u.seat)
-                        for u in sorted(late, key=lambda u: (SEAT_ORDER.get(u.seat, 9), u.id))]
+                        for u in sorted(late, key=lambda u: (_seat_rank(u.seat), u.id))]
         present += without_vote
 
     big_s = meeting.seated_at_open if meeting.seated_at_open is not None else len(seated)
@@ -317,23 +348,22 @@ def gather(session: Session, meeting_id: int, *, community_id: int | None = None
 
     observers = [MinutesObserver(name=o.name, role=o.role, id=o.id or 0, remarks=o.remarks)
                  for o in session.exec(
-        select(Observer).where(Observer.meeting_id == meeting.id).order_by(Observer.id)).all()]
+        select(Observer).where(Observer.meeting_id == meeting.id).order_by(col(Observer.id))).all()]
 
     items_rows = session.exec(select(AgendaItem, Proposal)
-                              .join(Proposal, Proposal.id == AgendaItem.proposal_id)
+                              .join(Proposal, col(Proposal.id) == col(AgendaItem.proposal_id))
                               .where(AgendaItem.meeting_id == meeting.id)
-                              .order_by(AgendaItem.position, AgendaItem.id)).all()
+                              .order_by(col(AgendaItem.position), col(AgendaItem.id))).all()
     ballots: dict[int, MinutesVotes] = {}
     open_ids = [item.id for item, _p in items_rows if item.method == "ballot"]
     if open_ids:
-        rows = session.exec(select(Ballot, User).join(User, User.id == Ballot.voter_id)
-                            .where(Ballot.item_id.in_(open_ids))).all()
-        for ballot, voter in sorted(rows, key=lambda bu: (SEAT_ORDER.get(bu[1].seat, 9),
-                                                          bu[1].id)):
+        rows = session.exec(select(Ballot, User).join(User, col(User.id) == col(Ballot.voter_id))
+                            .where(col(Ballot.item_id).in_(open_ids))).all()
+        for ballot, voter in sorted(rows, key=lambda bu: (_seat_rank(bu[1].seat), bu[1].id)):
             votes = ballots.setdefault(ballot.item_id, MinutesVotes())
-            getattr(votes, ballot.choice).append(MinutesVoter(id=voter.id, name=voter.name))
+            votes.of(ballot.choice).append(MinutesVoter(id=voter.id, name=voter.name))
 
-    items = []
+    items: list[MinutesItem] = []
     for number, (item, proposal) in enumerate(items_rows, start=1):
         voted = item.vote_status == "closed"
         tally = None
@@ -528,7 +558,7 @@ def named_votes(item: MinutesItem) -> str:
     if item.votes is None:
         return ""
     sep = "；" if i18n.get_locale() == "zh_CN" else "; "
-    return sep.join(f"{_(labels_choice(c))}{_(': ')}{_names(getattr(item.votes, c))}"
+    return sep.join(f"{_(labels_choice(c))}{_(': ')}{_names(item.votes.of(c))}"
                     for c in ("agree", "oppose", "abstain"))
 
 
@@ -561,10 +591,27 @@ SMALL_PT = 10.5  # 五号, for the footer
 LINE_PT = 28  # fixed line pitch: 22 lines on a page, as the standard asks
 MARGINS_CM = {"top_margin": 3.7, "bottom_margin": 3.5, "left_margin": 2.8,
               "right_margin": 2.6}
+# A w:rFonts's theme attributes, which would override its named fonts.
+THEME_FONT_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _set_fonts(style, east_asia: str, latin: str = LATIN_FONT) -> None:
+def paragraph_style(doc: DocxDocument, name: str) -> ParagraphStyle:
+    """A paragraph style of the document by its name ("Normal", "Title", "Heading 1"…)."""
+    from docx.styles.style import ParagraphStyle
+
+    style = doc.styles[name]
+    assert isinstance(style, ParagraphStyle), name  # the template's built-in paragraph styles
+    return style
+
+
+class _RunPropertiesOwner(Protocol):
+    """A `w:style` element as python-docx's `Font` uses it: like `w:r`, it has a `w:rPr`."""
+
+    def get_or_add_rPr(self) -> CT_RPr: ...
+
+
+def set_fonts(style: CharacterStyle, east_asia: str, latin: str = LATIN_FONT) -> None:
     """Word picks the font per script: w:eastAsia for Chinese, w:ascii/w:hAnsi for Latin. The
     theme attributes would override the names, so they go."""
     from docx.oxml.ns import qn
@@ -572,26 +619,32 @@ def _set_fonts(style, east_asia: str, latin: str = LATIN_FONT) -> None:
 
     style.font.name = latin
     style.font.color.rgb = RGBColor(0, 0, 0)
-    rfonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    # CT_Style's get_or_add_rPr() is made by python-docx's metaclass (ZeroOrOne("w:rPr")) and
+    # not declared in its annotations; CT_R declares the same method.
+    element = cast(_RunPropertiesOwner, style.element)
+    rfonts = element.get_or_add_rPr().get_or_add_rFonts()
     rfonts.set(qn("w:eastAsia"), east_asia)
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(attr), None)
+    for attr in THEME_FONT_ATTRS:
+        if qn(attr) in rfonts.attrib:
+            del rfonts.attrib[qn(attr)]
 
 
-def _set_default_fonts(doc) -> None:
+def set_default_fonts(doc: DocxDocument) -> None:
     """The template's document defaults name theme fonts (a Latin face for Chinese text on
     many machines) and English as the East Asian language: name the body font and zh-CN
     there too, so every style inherits them."""
     from docx.oxml.ns import qn
 
     defaults = doc.styles.element.find(qn("w:docDefaults"))
-    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")) if defaults is not None else None
+    rpr_default = defaults.find(qn("w:rPrDefault")) if defaults is not None else None
+    rpr = rpr_default.find(qn("w:rPr")) if rpr_default is not None else None
     if rpr is None:
         return
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is not None:
-        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-            rfonts.attrib.pop(qn(attr), None)
+        for attr in THEME_FONT_ATTRS:
+            if qn(attr) in rfonts.attrib:
+                del rfonts.attrib[qn(attr)]
         rfonts.set(qn("w:ascii"), LATIN_FONT)
         rfonts.set(qn("w:hAnsi"), LATIN_FONT)
         rfonts.set(qn("w:eastAsia"), BODY_FONT)
@@ -600,11 +653,7 @@ def _set_default_fonts(doc) -> None:
         lang.set(qn("w:eastAsia"), "zh-CN")
 
 
-def _time(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _table(doc, header: list[str], rows: list[list[str]]):
+def docx_table(doc: DocxDocument, header: list[str], rows: list[list[str]]) -> Table:
     """A bordered table with a bold header row (the units' documents use it)."""
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
@@ -619,12 +668,12 @@ def _table(doc, header: list[str], rows: list[list[str]]):
     return table
 
 
-def _names(members) -> str:
+def _names(members: list[MinutesVoter]) -> str:
     return "、".join(m.name for m in members) if members else _("none")
 
 
-def _run(paragraph, text: str, *, font: str | None = None, size: float | None = None,
-         bold: bool = False):
+def _run(paragraph: Paragraph, text: str, *, font: str | None = None,
+         size: float | None = None, bold: bool = False) -> Run:
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
@@ -634,7 +683,7 @@ def _run(paragraph, text: str, *, font: str | None = None, size: float | None = 
         run.font.size = Pt(size)
     if font:
         run.font.name = LATIN_FONT
-        run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+        run.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
     return run
 
 
@@ -652,17 +701,17 @@ def render_docx(minutes: Minutes) -> bytes:
     section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4
     for side, cm in MARGINS_CM.items():
         setattr(section, side, Cm(cm))
-    _set_default_fonts(doc)
-    normal = doc.styles["Normal"]
-    _set_fonts(normal, MINUTES_FONT)
+    set_default_fonts(doc)
+    normal = paragraph_style(doc, "Normal")
+    set_fonts(normal, MINUTES_FONT)
     normal.font.size = Pt(BODY_PT)
     fmt = normal.paragraph_format
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     fmt.line_spacing = Pt(LINE_PT)
     fmt.space_before = fmt.space_after = Pt(0)
     for name in ("Title", "Heading 1", "Heading 2"):
-        style = doc.styles[name]
-        _set_fonts(style, HEADING_FONT)
+        style = paragraph_style(doc, name)
+        set_fonts(style, HEADING_FONT)
         style.font.size = Pt(TITLE_PT if name == "Title" else BODY_PT)
         style.font.bold = False
         style.paragraph_format.space_before = Pt(0)

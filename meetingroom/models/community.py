@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
@@ -86,7 +87,8 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(max_length=50, index=True)
     entity: str = Field(max_length=30)
     entity_id: int | None = None
-    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # audit.record's keyword arguments, as JSON: each action writes its own keys.
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = created_at_field()
 
 

@@ -18,9 +18,10 @@ from meetingroom.meetings.minutes import (
     BODY_FONT,
     DOCX_TYPE,
     HEADING_FONT,
-    _set_default_fonts,
-    _set_fonts,
-    _table,
+    docx_table,
+    paragraph_style,
+    set_default_fonts,
+    set_fonts,
 )
 from meetingroom.models import (
     Community,
@@ -88,11 +89,11 @@ def render(data: dict) -> bytes:
     section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(2.5))
-    _set_default_fonts(doc)
-    _set_fonts(doc.styles["Normal"], BODY_FONT)
-    doc.styles["Normal"].font.size = Pt(12)
+    set_default_fonts(doc)
+    set_fonts(paragraph_style(doc, "Normal"), BODY_FONT)
+    paragraph_style(doc, "Normal").font.size = Pt(12)
     for name in ("Title", "Heading 1", "Heading 2"):
-        _set_fonts(doc.styles[name], HEADING_FONT)
+        set_fonts(paragraph_style(doc, name), HEADING_FONT)
     title = _("Report on co-building with {unit}", unit=unit.name)
     doc.core_properties.title = title
     doc.core_properties.language = "zh-CN" if i18n.get_locale() == "zh_CN" else "en"
@@ -137,7 +138,7 @@ def render(data: dict) -> bytes:
     for heading, header, rows in sections:
         doc.add_heading(heading, level=1)
         if rows:
-            _table(doc, header, rows)
+            docx_table(doc, header, rows)
         else:
             doc.add_paragraph(_("None in this period."))
     out = io.BytesIO()

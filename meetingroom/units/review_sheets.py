@@ -17,9 +17,10 @@ from meetingroom.meetings.minutes import (
     BODY_FONT,
     DOCX_TYPE,
     HEADING_FONT,
-    _set_default_fonts,
-    _set_fonts,
-    _table,
+    docx_table,
+    paragraph_style,
+    set_default_fonts,
+    set_fonts,
 )
 from meetingroom.models import Community
 from meetingroom.units import review as service
@@ -95,11 +96,11 @@ def render_docx(sheet: Sheet) -> bytes:
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(2.5))
-    _set_default_fonts(doc)
-    _set_fonts(doc.styles["Normal"], BODY_FONT)
-    doc.styles["Normal"].font.size = Pt(12)
+    set_default_fonts(doc)
+    set_fonts(paragraph_style(doc, "Normal"), BODY_FONT)
+    paragraph_style(doc, "Normal").font.size = Pt(12)
     for name in ("Title", "Heading 1"):
-        _set_fonts(doc.styles[name], HEADING_FONT)
+        set_fonts(paragraph_style(doc, name), HEADING_FONT)
     doc.core_properties.title = sheet.title
     heading = doc.add_heading(sheet.title, level=1)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -108,7 +109,7 @@ def render_docx(sheet: Sheet) -> bytes:
         p = doc.add_paragraph()
         p.add_run(_("{label}:", label=label) + " ").bold = True
         p.add_run(value)
-    _table(doc, sheet.header, sheet.rows)
+    docx_table(doc, sheet.header, sheet.rows)
     doc.add_paragraph()
     for text in (sheet.signature, sheet.date):
         doc.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
