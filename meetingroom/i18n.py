@@ -37,8 +37,13 @@ def catalogue(locale: str) -> dict[str | tuple[str, str], str | list[str]]:
     return messages
 
 
-def set_locale(locale: str) -> contextvars.Token:
+def set_locale(locale: str) -> contextvars.Token[str]:
     return _locale.set(locale if locale in LOCALES else "zh_CN")
+
+
+def reset_locale(token: contextvars.Token[str]) -> None:
+    """Back to the locale before `set_locale` returned `token`."""
+    _locale.reset(token)
 
 
 def get_locale() -> str:

@@ -1,3 +1,4 @@
+# pyright: strict
 """The live screens' HTML: the projector, the console and the member's phone page.
 
 A screen is a set of fragments, each an element with an id (`_projector_frames.html`, …). The
@@ -11,19 +12,22 @@ a handful of variants, each rendered once per event too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from types import ModuleType
+from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 from meetingroom import i18n
 from meetingroom.labels import N_
-from meetingroom.meetings.state import MeetingData, TallyData
+from meetingroom.meetings.state import AgendaEntry, MeetingData, TallyData
 from meetingroom.models.base import utcnow
 from meetingroom.settings import get_settings
 from meetingroom.templating import env
 
 VIEWS = ("projector", "console", "vote")
-CHOICES = ("agree", "oppose", "abstain")
+Choice = Literal["agree", "oppose", "abstain"]
+CHOICES: tuple[Choice, ...] = ("agree", "oppose", "abstain")
 MEETING_STATUSES = {"scheduled": N_("Scheduled"), "open": N_("In session"),
                     "closed": N_("Ended")}
 # Suggestions for an observer's role (R6.2); the secretary may type any other.
@@ -43,9 +47,6 @@ OFF_SCHEDULE = N_("The meeting is scheduled for {when}, more than an hour from n
 SCHEDULE_SLACK = timedelta(hours=1)
 SCREEN_TEXT = {"close_meeting": CLOSE_MEETING, "secret_ballot": SECRET_BALLOT,
                "absent_during_vote": ABSENT_DURING_VOTE, "off_schedule": OFF_SCHEDULE}
-# Which ballot box a phone shows (`ballot_variant`): ("idle",); (state, item id) for
-# "can_vote", "absent", "without_vote", "not_member"; ("voted", item id, his choice or None).
-BallotVariant = tuple[str] | tuple[str, int] | tuple[str, int, str | None]
 
 
 def off_schedule(starts_at: str | datetime | None, now: datetime | None = None) -> bool:
@@ -67,13 +68,43 @@ def when(value: str | datetime | None) -> str:
     return f"{dt.day} {dt:%b %Y, %H:%M}"
 
 
-def board(meeting: dict, tallies: dict[int, dict]) -> dict:
+class Bar(TypedDict):
+    choice: Choice
+    count: int | None  # None while a secret ballot is open (R7.6)
+    pct: float
+
+
+class Board(TypedDict):
+    current: AgendaEntry | None
+    index: int
+    total: int
+    tally: TallyData | None
+    bars: list[Bar]
+    hidden: bool
+
+
+class ScreenContext(TypedDict):
+    """What every meeting page's template gets (web.py adds the page's own values)."""
+
+    m: MeetingData
+    tallies: dict[int, TallyData]
+    b: Board
+    labels: ModuleType
+    when: Callable[[str | datetime | None], str]
+    meeting_statuses: dict[str, str]
+    observer_roles: tuple[str, ...]
+    not_voted: list[str] | None
+    off_schedule: bool
+    screen_text: dict[str, str]
+
+
+def board(meeting: MeetingData, tallies: dict[int, TallyData]) -> Board:
     """What the screens derive from the two objects: the current item, its place on the
     agenda ("2/4"), its tally and the bars' widths (share of the members present)."""
     agenda = meeting["agenda"]
     current = next((a for a in agenda if a["id"] == meeting.get("current_item_id")), None)
     tally = tallies.get(current["id"]) if current else None
-    bars = []
+    bars: list[Bar] = []
     if tally:
         base = max(tally["eligible"], tally["cast"], 1)
         for choice in CHOICES:
@@ -90,16 +121,17 @@ def board(meeting: dict, tallies: dict[int, dict]) -> dict:
     }
 
 
-def not_voted_names(meeting: dict, tally: dict | None) -> list[str] | None:
+def not_voted_names(meeting: MeetingData, tally: TallyData | None) -> list[str] | None:
     """Open ballot: the members present who have not voted yet; None for a secret ballot,
     where only the number is shown (R7.6)."""
-    if not tally or tally.get("voted_ids") is None:
+    voted_ids = tally.get("voted_ids") if tally else None
+    if voted_ids is None:
         return None
-    voted = set(tally["voted_ids"])
+    voted = set(voted_ids)
     return [m["name"] for m in meeting["members"] if m["present"] and m["id"] not in voted]
 
 
-def context(meeting: dict, tallies: dict[int, dict], **extra) -> dict:
+def context(meeting: MeetingData, tallies: dict[int, TallyData]) -> ScreenContext:
     from meetingroom import labels
 
     b = board(meeting, tallies)
@@ -107,17 +139,19 @@ def context(meeting: dict, tallies: dict[int, dict], **extra) -> dict:
             "meeting_statuses": MEETING_STATUSES, "observer_roles": OBSERVER_ROLES,
             "not_voted": not_voted_names(meeting, b["tally"]),
             "off_schedule": meeting["status"] == "scheduled"
-            and off_schedule(meeting.get("starts_at")), "screen_text": SCREEN_TEXT, **extra}
+            and off_schedule(meeting.get("starts_at")), "screen_text": SCREEN_TEXT}
 
 
-def render(template: str, locale: str, meeting: dict, tallies: dict[int, dict], **extra) -> str:
+def render(template: str, locale: str, meeting: MeetingData, tallies: dict[int, TallyData],
+           **extra: object) -> str:
     """Render outside a request (the live socket), in the given locale."""
     token = i18n.set_locale(locale)
     try:
-        ctx = context(meeting, tallies, locale=locale, csrf_token=None, **extra)
-        return env.get_template(template).render(**ctx)
+        # Jinja merges the mapping and the keywords as dict(ctx, **kwargs): `extra` wins.
+        return env.get_template(template).render(context(meeting, tallies), locale=locale,
+                                                 csrf_token=None, **extra)
     finally:
-        i18n._locale.reset(token)
+        i18n.reset_locale(token)
 
 
 def frames(view: str, locale: str, meeting: MeetingData, tallies: dict[int, TallyData]) -> str:
@@ -126,6 +160,27 @@ def frames(view: str, locale: str, meeting: MeetingData, tallies: dict[int, Tall
 
 
 # --------------------------------------------------------------------- the personal ballot box
+
+
+# Which ballot box a phone shows (`ballot_variant`): ("idle",); (state, item id) for
+# "can_vote", "absent", "without_vote", "not_member"; ("voted", item id, his choice or None).
+# A tuple, so the live socket can key the rendered fragments by it.
+BallotVariant = (tuple[Literal["idle"]]
+                 | tuple[Literal["without_vote", "not_member", "absent", "can_vote"], int]
+                 | tuple[Literal["voted"], int, str | None])
+BoxState = Literal["idle", "without_vote", "not_member", "absent", "can_vote", "voted",
+                   "confirm"]
+
+
+class BallotBox(TypedDict):
+    """The ballot template's context (`box`)."""
+
+    state: BoxState
+    item: AgendaEntry | None
+    choice: str | None
+    secret: bool
+    index: int
+    total: int
 
 
 def ballot_variant(meeting: MeetingData, user_id: int | None,
@@ -149,17 +204,16 @@ def ballot_variant(meeting: MeetingData, user_id: int | None,
     return ("can_vote", item_id)
 
 
-def ballot_box(variant: tuple[Any, ...], meeting: dict[str, Any]) -> dict[str, Any]:
+def ballot_box(variant: BallotVariant, meeting: MeetingData) -> BallotBox:
     """The ballot template's context for a variant."""
-    agenda: list[dict[str, Any]] = meeting["agenda"]
-    state, *rest = variant
-    item: dict[str, Any] | None = None
-    if rest:
-        item = next((a for a in agenda if a["id"] == rest[0]), None)
+    agenda = meeting["agenda"]
+    item: AgendaEntry | None = None
+    if len(variant) > 1:
+        item = next((a for a in agenda if a["id"] == variant[1]), None)
     secret = bool(item and item["method"] == "secret")
     # A secret ballot's choice is never shown once cast (R7.6), whatever the caller passed.
-    choice = rest[1] if len(rest) > 1 and not secret else None
-    return {"state": state, "item": item, "choice": choice, "secret": secret,
+    choice = variant[2] if len(variant) > 2 and not secret else None
+    return {"state": variant[0], "item": item, "choice": choice, "secret": secret,
             "index": agenda.index(item) + 1 if item else 0, "total": len(agenda)}
 
 

@@ -1,3 +1,4 @@
+# pyright: strict
 """Meeting pages: list, schedule, detail with agenda editing, the secretary's console, the
 projector, the member's phone page and the check-in page. Every action is a plain form that
 works without JavaScript (post, then redirect); with htmx the console's and the ballot box's
@@ -5,11 +6,14 @@ forms get a small fragment back instead, and the live socket refreshes the scree
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from meetingroom import types
 from meetingroom.auth.service import require_secretary
@@ -20,6 +24,7 @@ from meetingroom.i18n import get_locale, gettext
 from meetingroom.labels import CHOICES, N_
 from meetingroom.meetings import screens, service, state
 from meetingroom.meetings.live import bind_hub
+from meetingroom.models import AgendaItem, Proposal, User
 from meetingroom.pagination import CursorQuery
 from meetingroom.settings import get_settings
 from meetingroom.templating import flash, page
@@ -27,13 +32,24 @@ from meetingroom.types import Id, Line, Offset, parse_id
 
 router = APIRouter(dependencies=[Depends(bind_hub)])
 PAGE = 20
+T = TypeVar("T")
+
+
+class MeetingForm(TypedDict):
+    """What the schedule form shows again after a refusal: everything the person typed."""
+
+    kind: str
+    title: str
+    starts_at: str
+    location: str
+    proposal_ids: list[int]
 
 
 def _hx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def _screen(session, community_id: Id, meeting_id: Id) -> dict:
+def _screen(session: Session, community_id: Id, meeting_id: Id) -> screens.ScreenContext:
     """The template context every meeting page shares (screens.context)."""
     st = service.meeting_state(session, community_id=community_id, meeting_id=meeting_id)
     locale = get_locale()
@@ -73,7 +89,8 @@ def meetings_page(request: Request, session: SessionDep, offset: Offset = 0,
                 upcoming=service.upcoming_meetings(session, community_id=community_id))
 
 
-def _new_form(request: Request, session, user, *, form: dict, errors: dict, status_code=200):
+def _new_form(request: Request, session: Session, user: User, *, form: MeetingForm,
+              errors: dict[str, str], status_code: int = 200) -> Response:
     return page(request, "meetings/new.html", status_code=status_code, form=form, errors=errors,
                 proposals=service.open_proposals(session, community_id=user.community_id),
                 urgent=[p for p in service.open_proposals(session,
@@ -106,8 +123,8 @@ def _local_datetime(value: str) -> datetime:
 def schedule(request: Request, session: SessionDep, user: CurrentUser, kind: Line = Form("work"),
              title: Line = Form(""), starts_at: Line = Form(""), location: Line = Form(""),
              proposal_ids: list[str] = Form([])):
-    form = {"kind": kind, "title": title, "starts_at": starts_at, "location": location,
-            "proposal_ids": _ids(proposal_ids)}
+    form: MeetingForm = {"kind": kind, "title": title, "starts_at": starts_at,
+                         "location": location, "proposal_ids": _ids(proposal_ids)}
     try:
         meeting = service.schedule_meeting(session, actor=user, kind=kind, title=title,
                                            starts_at=_local_datetime(starts_at),
@@ -137,19 +154,20 @@ def convene(request: Request, session: SessionDep, user: CurrentUser,
 # ------------------------------------------------------------------------- detail and agenda
 
 
-def _detail(request: Request, session, meeting_id: Id, *, status_code: int = 200, **extra):
-    community_id = request.state.community.id
+def _detail(request: Request, session: Session, meeting_id: Id, *, status_code: int = 200,
+            error: str | None = None, error_rule: str | None = None) -> Response:
+    community_id: int = request.state.community.id
     ctx = _screen(session, community_id, meeting_id)
-    user = getattr(request.state, "user", None)
+    user: User | None = getattr(request.state, "user", None)
     m = ctx["m"]
     secretary = bool(user and user.is_secretary)
-    addable = []
+    addable: list[Proposal] = []
     if secretary and m["status"] != "closed":
         addable = [p for p in service.open_proposals(session, community_id=community_id)
                    if m["status"] == "scheduled" or p.principle == "urgent"]
     return page(request, "meetings/detail.html", status_code=status_code,
                 can_edit=secretary and m["status"] == "scheduled", addable=addable,
-                **ctx, **extra)
+                error=error, error_rule=error_rule, **ctx)
 
 
 @router.get("/meetings/{meeting_id}")
@@ -157,7 +175,8 @@ def meeting_page(meeting_id: Id, request: Request, session: SessionDep):
     return _detail(request, session, meeting_id)
 
 
-def _agenda_action(request: Request, session, meeting_id: Id, action, done: str):
+def _agenda_action(request: Request, session: Session, meeting_id: Id,
+                   action: Callable[[], object], done: str) -> Response:
     try:
         action()
     except DomainError as exc:
@@ -197,11 +216,13 @@ def remove_item(meeting_id: Id, item_id: Id, request: Request, session: SessionD
 # -------------------------------------------------------------------------------- console
 
 
-def _console(request: Request, session, user, meeting_id: Id, *, status_code: int = 200,
-             **extra):
+def _console(request: Request, session: Session, user: User, meeting_id: Id, *,
+             status_code: int = 200, error: str | None = None,
+             error_rule: str | None = None) -> Response:
     require_secretary(user)
     ctx = _screen(session, user.community_id, meeting_id)
-    return page(request, "meetings/console.html", status_code=status_code, **ctx, **extra)
+    return page(request, "meetings/console.html", status_code=status_code, error=error,
+                error_rule=error_rule, **ctx)
 
 
 @router.get("/meetings/{meeting_id}/console")
@@ -209,8 +230,9 @@ def console(meeting_id: Id, request: Request, session: SessionDep, user: Current
     return _console(request, session, user, meeting_id)
 
 
-def _console_action(request: Request, session, user, meeting_id: Id, action, done: str,
-                    **params):
+def _console_action(request: Request, session: Session, user: User, meeting_id: Id,
+                    action: Callable[[], T], done: str | Callable[[T], str],
+                    **params: object) -> Response:
     """Run one console action. htmx gets the message for #c-msg (the socket brings the new
     state); a plain form is redirected back to the console."""
     try:
@@ -224,16 +246,16 @@ def _console_action(request: Request, session, user, meeting_id: Id, action, don
                         error=_message(exc), error_rule=exc.rule)
         return _console(request, session, user, meeting_id, status_code=exc.status_code,
                         error=_message(exc), error_rule=exc.rule)
-    if callable(done):
-        done = done(result)
+    message = done(result) if callable(done) else done
     if _hx(request):
-        return page(request, "meetings/_c_msg.html", done=gettext(done, **params))
-    flash(request, done, **params)
+        return page(request, "meetings/_c_msg.html", done=gettext(message, **params))
+    flash(request, message, **params)
     return RedirectResponse(f"/meetings/{meeting_id}/console", status_code=303)
 
 
-def _ask(request: Request, session, user, meeting_id: Id, *, action: str, question: str,
-         detail: str, button: str, fields: dict[str, str] | None = None, **params):
+def _ask(request: Request, session: Session, user: User, meeting_id: Id, *, action: str,
+         question: str, detail: str, button: str, fields: dict[str, str] | None = None,
+         **params: object) -> Response:
     """The confirmation step of a console action that one click must not do (issue 9 §3).
     With JavaScript the button's `hx-confirm` dialog asks first and sends `confirm=1`, so this
     answers only a console that was out of date (htmx: the question in #c-msg); without it,
@@ -251,7 +273,7 @@ def _confirmed(confirm: str) -> bool:
     return confirm.strip() == "1"
 
 
-def _item_of(session, user, meeting_id: Id, item_id: Id) -> int:
+def _item_of(session: Session, user: User, meeting_id: Id, item_id: Id) -> int:
     item = service.get_item(session, community_id=user.community_id, item_id=item_id)
     if item.meeting_id != meeting_id:
         raise NotFound("No such agenda item.")
@@ -270,7 +292,7 @@ def open_meeting(meeting_id: Id, request: Request, session: SessionDep, user: Cu
                         question=N_("Open the meeting now?"), detail=screens.OFF_SCHEDULE,
                         button=N_("Open the meeting"), when=screens.when(m["starts_at"]))
 
-    def done(opened):
+    def done(opened: service.Opened) -> str:
         if opened.warning:
             return N_("The meeting is open. Fewer than two thirds of the members are present: "
                       "a joint meeting may go on (R7.2).")
@@ -355,8 +377,8 @@ def close_vote(meeting_id: Id, item_id: Id, request: Request, session: SessionDe
 def record_hands(meeting_id: Id, item_id: Id, request: Request, session: SessionDep,
                  user: CurrentUser, agree: Line = Form("0"), oppose: Line = Form("0"),
                  abstain: Line = Form("0")):
-    def action():
-        counts = {}
+    def action() -> AgendaItem:
+        counts: dict[str, int] = {}
         for name, value in (("agree", agree), ("oppose", oppose), ("abstain", abstain)):
             if not value.strip().isdigit():
                 raise Invalid("Enter a whole number.", field=name)
@@ -383,8 +405,9 @@ def projector(meeting_id: Id, request: Request, session: SessionDep):
 # -------------------------------------------------------------------------- member's phone
 
 
-def _vote_page(request: Request, session, user, meeting_id: Id, *, box: dict | None = None,
-               status_code: int = 200, error: str | None = None):
+def _vote_page(request: Request, session: Session, user: User, meeting_id: Id, *,
+               box: screens.BallotBox | None = None, status_code: int = 200,
+               error: str | None = None) -> Response:
     ctx = _screen(session, user.community_id, meeting_id)
     if box is None:
         votes = service.my_votes(session, meeting_id=meeting_id, user_id=user.id).choices
@@ -415,7 +438,7 @@ def ballot(meeting_id: Id, item_id: Id, request: Request, session: SessionDep,
         if variant != ("can_vote", item_id):
             return _vote_page(request, session, user, meeting_id)
         box = screens.ballot_box(variant, ctx["m"])
-        box.update(state="confirm", choice=choice)
+        box["state"], box["choice"] = "confirm", choice
         return _vote_page(request, session, user, meeting_id, box=box)
     try:
         item = service.cast_ballot(session, actor=user, item_id=item_id, choice=choice)
@@ -442,8 +465,8 @@ def ballot(meeting_id: Id, item_id: Id, request: Request, session: SessionDep,
 # --------------------------------------------------------------------------------- check-in
 
 
-def _checkin_page(request: Request, session, user, meeting_id: Id, *,
-                  error: str | None = None, status_code: int = 200):
+def _checkin_page(request: Request, session: Session, user: User, meeting_id: Id, *,
+                  error: str | None = None, status_code: int = 200) -> Response:
     ctx = _screen(session, user.community_id, meeting_id)
     present = any(p["id"] == user.id and p["present"] for p in ctx["m"]["members"])
     return page(request, "meetings/checkin.html", status_code=status_code, present=present,
