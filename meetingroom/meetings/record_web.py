@@ -1,9 +1,11 @@
+# pyright: strict
 """Pages of a meeting's record: the printable minutes, the .docx, and the check-in QR code."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+from typing import TypedDict
 from urllib.parse import quote
 
 import segno
@@ -19,9 +21,17 @@ from meetingroom.types import Id
 
 router = APIRouter()
 
+
+class QrOptions(TypedDict):
+    """segno.make's keywords, typed so each reaches its parameter with the right type."""
+
+    error: str
+    micro: bool
+
+
 # Level M survives a smudged or glare-spotted projector image; never a Micro QR, which phone
 # cameras do not all read.
-QR_OPTIONS = {"error": "m", "micro": False}
+QR_OPTIONS: QrOptions = {"error": "m", "micro": False}
 # 10 px modules and the standard 4-module quiet zone: about 370-450 px before any scaling, crisp
 # at any size (it is a vector), black on white as scanners expect.
 SVG_OPTIONS = {"scale": 10, "border": 4, "dark": "#000000", "light": "#ffffff",
