@@ -12,6 +12,7 @@ expected, and the server's peak RSS (VmHWM from /proc, summed over
     python bench/fanout.py --target bare --viewers 200,1000,2000,5000 --messages 20
     python bench/fanout.py --target bare --viewers 1000 --json bench/results/bare.json
     python bench/fanout.py --target app --baseline bare --viewers 200,1000,2000 --messages 20
+    python bench/fanout.py --target listener --baseline bare --viewers 2000 --client-cpus 1
     python bench/fanout.py --target app --baseline bare --viewers 1000 --workers 2 \
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test --redis redis://127.0.0.1:6379/0
 
@@ -304,10 +305,14 @@ class AppTarget(Target):
             from bench.live_meeting import LiveMeeting
         # --compression: the clients offer permessage-deflate and the server accepts it.
         self.server = AppServer(workers=self.args.workers, postgres=self.args.postgres,
-                                redis=self.args.redis, ws_deflate=self.args.compression).start()
+                                redis=self.args.redis, ws_deflate=self.args.compression,
+                                extra_env=self.server_env()).start()
         self.meeting = LiveMeeting(self.server, members=self.args.messages).setup()
         self.base_seq = self.meeting.seq()
         self.http = httpx.Client(base_url=self.server.url, timeout=30)
+
+    def server_env(self) -> dict[str, str]:
+        return {}
 
     def stop(self) -> None:
         if self.http is not None:
@@ -345,7 +350,33 @@ class AppTarget(Target):
                 "ballot_request_max_ms": round(ms[-1], 1) if ms else None}
 
 
-TARGETS: dict[str, type[Target]] = {"bare": BareTarget, "app": AppTarget}
+class ListenerTarget(AppTarget):
+    """The same app and meeting as ``app``, its viewers on the live listener
+    (``MEETINGROOM_LIVE_PORT``: the ``websockets`` library's own server in every worker, fed by
+    the same rooms; meetingroom/meetings/live_listener.py) instead of the ASGI route. The
+    server's pids, CPU and RSS are the whole app's, listener included."""
+
+    name = "listener"
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        super().__init__(args)
+        self.live_port = 0
+
+    def server_env(self) -> dict[str, str]:
+        try:
+            from app_server import free_port
+        except ImportError:  # pragma: no cover
+            from bench.app_server import free_port
+        self.live_port = free_port()
+        return {"MEETINGROOM_LIVE_PORT": str(self.live_port)}
+
+    def connect_url(self, i: int) -> str:
+        url = super().connect_url(i)
+        return url.replace(f":{self.server.port}/", f":{self.live_port}/", 1)
+
+
+TARGETS: dict[str, type[Target]] = {"bare": BareTarget, "app": AppTarget,
+                                    "listener": ListenerTarget}
 
 
 def add_target_arguments(p: argparse.ArgumentParser) -> None:
@@ -439,6 +470,7 @@ def run_one(
     def left(cap: float) -> float:
         return max(1.0, min(cap, deadline - time.monotonic()))
 
+    row["loadavg_start"] = [round(x, 2) for x in os.getloadavg()]  # a shared machine: say so
     try:
         target.start()
         spids = target.server_pids()
@@ -482,6 +514,7 @@ def run_one(
         row["client_cpu_s"] = round(sum_cpu(cpids) - cli_cpu0, 2)
         row["rss_peak_mb"] = kb_to_mb(sum_kb(spids, "VmHWM"))
         row["rss_end_mb"] = kb_to_mb(sum_kb(spids, "VmRSS"))
+        row["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
         try:
             row["server_stats"] = target.stats()
         except Exception as exc:  # stats are optional
@@ -517,7 +550,8 @@ def run_one(
     return row
 
 
-RATIOS = ("p50_ms", "p99_ms", "max_ms", "rss_peak_mb", "server_cpu_s")
+RATIOS = ("p50_ms", "p99_ms", "max_ms", "rss_peak_mb", "server_cpu_s", "cpu_us_per_delivery",
+          "kib_per_viewer")
 
 
 def add_ratios(row: dict[str, Any], base: dict[str, Any]) -> None:
@@ -534,6 +568,7 @@ def kb_to_mb(kb: int | None) -> float | None:
 # ------------------------------------------------------------------------- output
 
 COLUMNS = [
+    ("target", "target", "{}"),
     ("viewers", "N", "{}"),
     ("ready", "ready", "{}"),
     ("delivered", "delivered", "{}"),
@@ -551,6 +586,10 @@ COLUMNS = [
     ("x_p99_ms", "xp99", "{:.2f}"),
     ("x_rss_peak_mb", "xRSS", "{:.2f}"),
     ("x_server_cpu_s", "xcpu", "{:.2f}"),
+    ("cpu_us_per_delivery", "us/dlv", "{:.1f}"),
+    ("x_cpu_us_per_delivery", "x us/dlv", "{:.2f}"),
+    ("kib_per_viewer", "KiB/viewer", "{:.1f}"),
+    ("x_kib_per_viewer", "x KiB/v", "{:.2f}"),
 ]
 
 
@@ -602,7 +641,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="WebSocket fan-out latency benchmark",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--target", choices=sorted(TARGETS), default="bare")
+    p.add_argument("--target", default="bare",
+                   help=f"one of {', '.join(sorted(TARGETS))}, or several comma-separated "
+                        "(run one after the other for every N, after the baseline)")
     p.add_argument(
         "--viewers",
         default="200,1000,2000,5000",
@@ -663,6 +704,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.viewer_counts = [int(x) for x in args.viewers.split(",") if x.strip()]
     except ValueError:
         p.error("--viewers must be comma-separated integers")
+    args.targets = [t.strip() for t in args.target.split(",") if t.strip()]
+    if not args.targets or any(t not in TARGETS for t in args.targets):
+        p.error(f"--target: choose from {', '.join(sorted(TARGETS))}")
     if not args.viewer_counts or min(args.viewer_counts) < 1 or args.messages < 1:
         p.error("need at least one viewer count >= 1 and --messages >= 1")
     return args
@@ -670,7 +714,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    target_cls = TARGETS[args.target]
     deadline = time.monotonic() + args.timeout
 
     def on_alarm(signum: int, frame: Any) -> None:
@@ -693,12 +736,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.baseline:
                 base = run_one(TARGETS[args.baseline], n, args, deadline, base_rows)
                 print_row(base)
-            row = run_one(target_cls, n, args, deadline, rows)
-            if base is not None:
-                add_ratios(row, base)
-            print_row(row)
-            if row.get("error"):
-                status = 1
+            for name in args.targets:
+                row = run_one(TARGETS[name], n, args, deadline, rows)
+                if base is not None:
+                    add_ratios(row, base)
+                print_row(row)
+                if row.get("error"):
+                    status = 1
     except (OverallTimeout, KeyboardInterrupt) as exc:
         print(f"aborted: {exc or type(exc).__name__}", file=sys.stderr)
         status = 2

@@ -253,6 +253,15 @@ def install_api_docs(app: FastAPI) -> None:
                                    swagger_favicon_url="/static/swagger/favicon-32x32.png")
 
 
+def socket_scope_middleware(inner: ASGIApp) -> ASGIApp:
+    """What create_app's middleware does to a WebSocket's scope before a route sees it: the
+    client's address and scheme from trusted proxies, the session cookie, the language. The live
+    listener (meetings/live_listener.py) runs its handshakes through it, so its sockets are
+    admitted on exactly what the ASGI routes see. Keep it in step with create_app's list
+    (compression and security headers touch only HTTP responses; OPTIONS only HTTP)."""
+    return TrustedProxyMiddleware(SessionMiddleware(LocaleMiddleware(inner)))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     if settings is not None:
         set_settings(settings)
@@ -268,9 +277,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
             sweeper = asyncio.create_task(run_every(settings.notify_interval_seconds),
                                           name="rating-notices")
+        listener = None
+        if settings.live_port is not None:
+            from meetingroom.meetings.live_listener import LiveListener
+
+            listener = app.state.live_listener = LiveListener(app)
+            await listener.start(settings.live_host, settings.live_port)
         try:
             yield
         finally:
+            if listener is not None:
+                await listener.stop()
             if sweeper is not None:
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

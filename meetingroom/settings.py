@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     # opened because its deadline passed (meetingroom/followup/sweep.py); 0 turns it off (then
     # run `meetingroom notify` from cron). Several processes sweeping at once is safe.
     notify_interval_seconds: float = 300.0
+    # The live feeds (`/api/v1/meetings/{id}/live`, `/meetings/{id}/live.html`) also served by
+    # the `websockets` library's own server on this port, in every worker (they share it), for
+    # the reverse proxy to route those paths to: a third of the CPU per delivery and of the
+    # memory per viewer of the ASGI route (docs/decisions.md "The live listener"). Unset: the
+    # ASGI routes serve them alone (nothing to set up).
+    live_port: int | None = None
+    live_host: str = "127.0.0.1"
 
     @field_validator("locale")
     @classmethod

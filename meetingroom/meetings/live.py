@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NotRequired, TypedDict, cast
 
@@ -33,6 +34,7 @@ from fastapi import APIRouter, Request, WebSocket
 from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocketState
 
 from meetingroom import db, i18n
@@ -550,50 +552,62 @@ def _admit(meeting_id: Id, uid: int | None, view: str | None) -> Admission | int
         return Admission(user.id if user else None, votes)
 
 
+async def admission(conn: HTTPConnection, meeting_id: Id, view: str | None) -> Admission | int:
+    """Who may open this socket, and may he: the Origin, the view, the credential, the meeting.
+    A close code when refused. One implementation for both ways a socket comes in: the ASGI
+    route below and the live listener (live_listener.py), which hands it the same scope the
+    app's middleware would (client address and scheme from trusted proxies, session, locale)."""
+    if not origin_allowed(conn.headers.get("origin"), conn.headers.get("host"), conn.url.scheme):
+        return CLOSE_NOT_ALLOWED
+    if view is not None:
+        from meetingroom.meetings.screens import VIEWS
+
+        if view not in VIEWS:
+            return CLOSE_NOT_ALLOWED
+    try:
+        uid = await run_in_threadpool(socket_user_id, conn)
+    except NotAuthenticated:
+        return CLOSE_NOT_ALLOWED
+    return await run_in_threadpool(_admit, meeting_id, uid, view)
+
+
+async def attach(room: Room, client: Client, send: Callable[[str], Awaitable[None]]) -> None:
+    """Join the room, read the snapshot, `send` the client its first message (the JSON snapshot
+    or all of its view's fragments) and mark it synced. The client joins BEFORE the snapshot is
+    read, so nothing falls between the two: what it was offered meanwhile up to the snapshot's
+    seq it drops (`Client.since`). Shared by the ASGI route and the live listener."""
+    room.join(client)
+    snap = await room.snapshot()
+    if client.view is None:
+        body = snap.locales[client.locale]
+        await send(dumps({"type": "snapshot", "seq": snap.seq, **body}))
+    else:
+        await send(room.full_html(client, snap))
+    client.since = snap.seq
+    if client.view == "vote" and room.state is not None and room.seq is not None \
+            and room.seq > snap.seq:
+        # Events offered while we read carry only shared fragments: follow them with the
+        # ballot box as the newest state has it.
+        client.offer(room.seq, room.personal(client))
+
+
 async def _refuse(ws: WebSocket, code: int) -> None:
     # Closing before accepting answers the handshake with HTTP 403.
     await ws.close(code=code)
 
 
 async def _serve(ws: WebSocket, meeting_id: Id, view: str | None) -> None:
-    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), ws.url.scheme):
-        await _refuse(ws, CLOSE_NOT_ALLOWED)
-        return
-    if view is not None:
-        from meetingroom.meetings.screens import VIEWS
-
-        if view not in VIEWS:
-            await _refuse(ws, CLOSE_NOT_ALLOWED)
-            return
-    try:
-        uid = await _user_id(ws)
-    except NotAuthenticated:
-        await _refuse(ws, CLOSE_NOT_ALLOWED)
-        return
-    admitted = await run_in_threadpool(_admit, meeting_id, uid, view)
+    admitted = await admission(ws, meeting_id, view)
     if isinstance(admitted, int):
         await _refuse(ws, admitted)
         return
     await ws.accept()
-    locale = i18n.get_locale()
-    client = Client(ws, locale, view=view, user_id=admitted.user_id, votes=admitted.votes,
-                    limit=JSON_QUEUE if view is None else HTML_QUEUE)
+    client = Client(ws, i18n.get_locale(), view=view, user_id=admitted.user_id,
+                    votes=admitted.votes, limit=JSON_QUEUE if view is None else HTML_QUEUE)
     room = rooms_of(ws.app).room(meeting_id)
-    room.join(client)  # queue events from now on, before the snapshot is read
     tasks: list[asyncio.Task[None]] = []
     try:
-        snap = await room.snapshot()
-        if view is None:
-            body = snap.locales[locale]
-            await ws.send_text(dumps({"type": "snapshot", "seq": snap.seq, **body}))
-        else:
-            await ws.send_text(room.full_html(client, snap))
-        client.since = snap.seq
-        if view == "vote" and room.state is not None and room.seq is not None \
-                and room.seq > snap.seq:
-            # Events queued while we read carry only shared fragments: follow them with the
-            # ballot box as the newest state has it.
-            client.offer(room.seq, room.personal(client))
+        await attach(room, client, ws.send_text)
         client.writer = asyncio.create_task(client.write())
         tasks = [client.writer, asyncio.create_task(_read_until_closed(ws))]
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
