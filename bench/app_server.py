@@ -78,7 +78,8 @@ class AppServer:
             cmd,
             env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
+        # Generous: on the shared 2-core machine at load 15-18 `serve` alone took ~60 s to start.
+        deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 break

@@ -46,9 +46,9 @@ class Settings(BaseSettings):
     notify_interval_seconds: float = 300.0
     # The live feeds (`/api/v1/meetings/{id}/live`, `/meetings/{id}/live.html`) also served by
     # the `websockets` library's own server on this port, in every worker (they share it), for
-    # the reverse proxy to route those paths to: a third of the CPU per delivery and of the
-    # memory per viewer of the ASGI route (docs/decisions.md "The live listener"). Unset: the
-    # ASGI routes serve them alone (nothing to set up).
+    # the reverse proxy to route those paths to: less than half the CPU per delivery and 40 % of
+    # the memory per viewer of the ASGI route (docs/benchmarks.md, docs/decisions.md "The live
+    # listener"). Unset: the ASGI routes serve them alone (nothing to set up).
     live_port: int | None = None
     live_host: str = "127.0.0.1"
 

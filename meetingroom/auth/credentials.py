@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
-from starlette.websockets import WebSocket
+from starlette.requests import HTTPConnection
 
 from meetingroom import db
 from meetingroom.errors import NotAuthenticated
@@ -180,8 +180,9 @@ def issue_ticket(session: Session, *, user_id: int) -> str:
     return key
 
 
-def socket_user_id(ws: WebSocket) -> int | None:
-    """Who opens this live socket: `?ticket=` (single use, from POST /api/v1/auth/ticket), an
+def socket_user_id(ws: HTTPConnection) -> int | None:
+    """Who opens this live socket (the ASGI route's WebSocket, or the live listener's handshake
+    read as an HTTPConnection): `?ticket=` (single use, from POST /api/v1/auth/ticket), an
     `Authorization: Bearer` header, else the session cookie; None for an anonymous viewer.
     A credential that is present but not valid raises NotAuthenticated (never "anonymous").
     `?token=` is refused: a reusable credential in the URL ends up in access logs.

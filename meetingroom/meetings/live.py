@@ -522,7 +522,7 @@ class Admission:
     votes: dict[int, str | None]
 
 
-async def _user_id(ws: WebSocket) -> int | None:
+async def _user_id(ws: HTTPConnection) -> int | None:
     """Who opens the socket: a single-use `?ticket=`, a bearer header or the session cookie
     (auth.credentials.socket_user_id); raises NotAuthenticated for an invalid credential."""
     return await run_in_threadpool(socket_user_id, ws)
@@ -565,7 +565,7 @@ async def admission(conn: HTTPConnection, meeting_id: Id, view: str | None) -> A
         if view not in VIEWS:
             return CLOSE_NOT_ALLOWED
     try:
-        uid = await run_in_threadpool(socket_user_id, conn)
+        uid = await _user_id(conn)
     except NotAuthenticated:
         return CLOSE_NOT_ALLOWED
     return await run_in_threadpool(_admit, meeting_id, uid, view)

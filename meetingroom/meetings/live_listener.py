@@ -38,9 +38,9 @@ import logging
 import re
 import weakref
 from http import HTTPStatus
-from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -164,7 +164,7 @@ def route(target: str) -> tuple[int, str | None] | None:
     return meeting_id, view
 
 
-def asgi_scope(conn: ServerConnection, request: Request, app: Any) -> Scope:
+def asgi_scope(conn: ServerConnection, request: Request, app: Starlette) -> Scope:
     """The scope uvicorn would build for this handshake (the app's middleware then reads the
     forwarded address and scheme, the session cookie and the language from it)."""
     parts = urlsplit(request.path)
@@ -186,7 +186,7 @@ def asgi_scope(conn: ServerConnection, request: Request, app: Any) -> Scope:
 class LiveListener:
     """One per worker process, started and stopped by the app's lifespan."""
 
-    def __init__(self, app: Any, middleware: ASGIApp | None = None) -> None:
+    def __init__(self, app: Starlette, middleware: ASGIApp | None = None) -> None:
         from meetingroom.app import socket_scope_middleware
 
         self.app = app
@@ -258,6 +258,7 @@ class LiveListener:
         if admitted is None:  # cannot happen: process_request admitted it or answered
             await conn.close(live.CLOSE_NOT_ALLOWED)
             return
+        # `ws` is the ASGI route's socket; a listener client writes to `conn` instead.
         client = ListenerClient(
             ws=None, locale=admitted.locale,  # pyright: ignore[reportArgumentType]
             view=admitted.view, user_id=admitted.admission.user_id,
