@@ -1,4 +1,3 @@
-# pyright: strict
 """/api/v1 meetings, agenda items, attendance, votes and tallies (CONTRACT.md). Thin: parse,
 call one service, answer with the object state.py builds (the live feed sends the same)."""
 

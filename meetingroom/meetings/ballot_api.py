@@ -1,4 +1,3 @@
-# pyright: strict
 """POST /api/v1/items/{id}/ballots: a member casts his ballot (R7.5), through the worker's
 ballot box (ballot_box.py), which writes ballots that arrive together in one transaction.
 

@@ -1,4 +1,3 @@
-# pyright: strict
 """Group commit of ballots (issue 11): ballots that arrive together share one transaction.
 
 `POST /api/v1/items/{id}/ballots` hands its ballot to this worker's `BallotBox` and awaits it.

@@ -1,4 +1,3 @@
-# pyright: strict
 """The live feed of a meeting: `WS /api/v1/meetings/{id}/live` (JSON, CONTRACT.md) and
 `WS /meetings/{id}/live.html?view=projector|console|vote` (HTML fragments for htmx's hx-ws).
 

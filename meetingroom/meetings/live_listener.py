@@ -1,4 +1,3 @@
-# pyright: strict
 """The live feeds served by the `websockets` library's own server, beside the ASGI app
 (`MEETINGROOM_LIVE_PORT`; docs/decisions.md "The live listener", docs/deployment.md).
 

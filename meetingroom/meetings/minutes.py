@@ -1,4 +1,3 @@
-# pyright: strict
 """Minutes (会议纪要) of a closed meeting: one `gather()` shared by the page, the .docx and the API,
 and the .docx rendering (python-docx).
 

@@ -1,4 +1,3 @@
-# pyright: strict
 """The secretary's page for the minutes' remarks and reasons (meetings/notes.py)."""
 
 from __future__ import annotations

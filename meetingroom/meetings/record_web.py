@@ -1,4 +1,3 @@
-# pyright: strict
 """Pages of a meeting's record: the printable minutes, the .docx, and the check-in QR code."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# pyright: strict
 """The live screens' HTML: the projector, the console and the member's phone page.
 
 A screen is a set of fragments, each an element with an id (`_projector_frames.html`, …). The

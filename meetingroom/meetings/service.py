@@ -1,4 +1,3 @@
-# pyright: strict
 """Step 3 (大党委会议决议): meetings, agenda, attendance against the quorum, votes (R6, R7).
 
 Every change to a meeting follows one pattern:

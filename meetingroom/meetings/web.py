@@ -1,4 +1,3 @@
-# pyright: strict
 """Meeting pages: list, schedule, detail with agenda editing, the secretary's console, the
 projector, the member's phone page and the check-in page. Every action is a plain form that
 works without JavaScript (post, then redirect); with htmx the console's and the ballot box's
