@@ -183,6 +183,8 @@ def live_log(path: Path) -> dict[str, Any]:
     return {"late_event_snapshots": sum("came more than" in line for line in live),
             "slow_sockets_dropped": sum("dropped a slow socket" in line for line in live),
             "redis_outages": sum("unreachable" in line for line in live),
+            # uvicorn's supervisor killing a worker that missed its health ping (cli.py)
+            "worker_restarts": sum("Child process" in line and "died" in line for line in lines),
             "tracebacks": sum(line.startswith("Traceback") for line in lines),
             "first_lines": live[:10]}
 

@@ -50,6 +50,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1):
                 ws=WS_IMPLEMENTATION, ws_per_message_deflate=False,
                 ws_ping_interval=WS_PING_SECONDS,
                 ws_ping_timeout=WS_PING_SECONDS, timeout_keep_alive=KEEP_ALIVE_SECONDS,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
                 log_level="info", log_config=log_config())
 
 
@@ -64,6 +65,12 @@ WS_PING_SECONDS = 10.0
 # evening lost 44-124 requests that way: docs/benchmarks.md). The server must be the side that
 # waits longer; an idle connection costs a file descriptor and a few KB.
 KEEP_ALIVE_SECONDS = 75
+# With several workers, uvicorn's supervisor pings each one and kills it when no answer came
+# within this many seconds (its default: 5). A worker that is only starved of CPU for a while
+# (the busy evening at load 25: the machine's other work, not ours) then loses every live
+# socket it holds, ~1,000, which all reconnect at once into a server already too busy. Killing
+# is for a hung worker; 30 s still replaces one of those, and a merely slow one survives.
+WORKER_HEALTHCHECK_SECONDS = 30
 # uvicorn's sans-I/O binding of `websockets`: one task per socket and timers for its pings,
 # where the legacy binding ran three tasks per socket besides the app's (docs/benchmarks.md,
 # fan-out after issue 11).

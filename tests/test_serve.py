@@ -119,3 +119,24 @@ def test_an_idle_keep_alive_connection_outlives_a_clients_pause(tmp_path):
     finally:
         conn.close()
         server.stop()
+
+
+def test_a_worker_paused_for_a_few_seconds_is_not_killed(tmp_path):
+    """uvicorn's supervisor killed a worker that did not answer its ping within 5 s: a worker
+    starved of CPU (busy evening, load 25) lost its ~1,000 live sockets. `serve` waits 30 s;
+    a worker stopped for 8 s carries on, the same process."""
+    server = ServerProcess(tmp_path / "data", workers=2).start(timeout=240)
+    try:
+        time.sleep(2)  # both workers have answered their first pings
+        worker = server.worker_processes()[0]
+        worker.suspend()  # SIGSTOP: no CPU at all, as under a long starvation
+        time.sleep(8)
+        alive = worker.is_running() and worker.status() != psutil.STATUS_ZOMBIE
+        worker.resume()
+        assert alive, "the supervisor killed a worker that stopped answering for 8 s"
+        time.sleep(1)
+        assert worker.pid in [w.pid for w in server.worker_processes()]
+        spread_requests(server, lambda w: True, seconds=30)
+    finally:
+        server.stop()
+    assert "died" not in server.log.read_text()
