@@ -23,6 +23,7 @@ from meetingroom.auth.security import limiter, sign_token
 from meetingroom.auth.web import client_ip
 from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentCommunity, CurrentUser
+from meetingroom.pagination import CursorQuery
 from meetingroom.settings import get_settings
 from meetingroom.types import Id, Line, Offset, Secret
 
@@ -58,9 +59,11 @@ def me(user: CurrentUser):
 
 @router.get("/users", response_model=UserPage, summary="The roster (secretary)")
 def list_users(user: CurrentUser, session: SessionDep, limit: int = Query(50, ge=1, le=200),
-               offset: Offset = Query(0), q: Line = Query("", max_length=50)):
-    users, total = service.list_users(session, actor=user, limit=limit, offset=offset, query=q)
-    return UserPage(items=[UserOut.of(u) for u in users], total=total)
+               offset: Offset = Query(0), q: Line = Query("", max_length=50),
+               cursor: CursorQuery = None):
+    rows = service.list_users(session, actor=user, limit=limit, offset=offset, query=q,
+                              cursor=cursor)
+    return UserPage(items=[UserOut.of(u) for u in rows.items], **rows.meta())
 
 
 @router.post("/users", response_model=UserOut, status_code=201,

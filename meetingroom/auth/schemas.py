@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from meetingroom.auth.credentials import Device
 from meetingroom.models import User
+from meetingroom.pagination import PageMeta
 from meetingroom.types import Id, Line, Secret
 
 Seat = Literal["chair", "full_time", "part_time"]
@@ -67,9 +68,8 @@ class TokenOut(BaseModel):
     user: UserOut
 
 
-class UserPage(BaseModel):
+class UserPage(PageMeta):
     items: list[UserOut]
-    total: int
 
 
 class TicketOut(BaseModel):

@@ -16,6 +16,7 @@ from meetingroom.auth.security import hash_password, verify_password
 from meetingroom.db import insert_once
 from meetingroom.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound
 from meetingroom.models import SEATS, MemberUnit, PasswordReset, User, utcnow
+from meetingroom.pagination import Order, Page, paginate
 
 PHONE_RE = re.compile(r"^1\d{10}$")  # mainland mobile numbers: 11 digits starting with 1
 MIN_PASSWORD = 8
@@ -207,19 +208,22 @@ def get_user(session: Session, *, community_id: int, user_id: int) -> User:
     return user
 
 
+# Everyone of the community, residents too: thousands of rows in a large one, so pages go by
+# keyset cursor like every long list (meetingroom/pagination.py; index ix_user_roster).
+ROSTER = Order("roster", col(User.id))
+
+
 def list_users(session: Session, *, actor: User, limit: int = 50, offset: int = 0,
-               query: str = "") -> tuple[list[User], int]:
-    """The roster for the secretary, paginated."""
-    from sqlalchemy import func, or_
+               query: str = "", cursor: str | None = None) -> Page[User]:
+    """The roster for the secretary, one page (by offset or keyset cursor), in joining order."""
+    from sqlalchemy import or_
 
     require_secretary(actor)
     stmt = select(User).where(User.community_id == actor.community_id)
     if query:
         like = f"%{query.strip()}%"
         stmt = stmt.where(or_(col(User.name).like(like), col(User.phone).like(like)))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    users = session.exec(stmt.order_by(col(User.id)).limit(limit).offset(offset)).all()
-    return list(users), total
+    return paginate(session, stmt, ROSTER, limit=limit, offset=offset, cursor=cursor)
 
 
 def change_password(session: Session, *, actor: User, current: str, new: str,

@@ -87,7 +87,7 @@ def roster_xlsx(session: Session, *, actor: User) -> bytes:
     """The secretary exports the roster: everyone registered, with seat, post, unit, roles and
     how far his R2.2 record has come."""
     require_secretary(actor)
-    users, _total = list_users(session, actor=actor, limit=100_000, offset=0, query="")
+    users = list_users(session, actor=actor, limit=100_000, offset=0, query="").items
     units = {u.id: u.name for u in session.exec(select(MemberUnit).where(
         MemberUnit.community_id == actor.community_id)).all()}
     records = notice.member_records(session, [u.id for u in users])

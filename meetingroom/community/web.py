@@ -36,19 +36,26 @@ def committee_page(request: Request, session: SessionDep):
     return page(request, "community/committee.html", committee=c)
 
 
+ROSTER_PAGE = 50
+
+
 def _roster(request: Request, session: SessionDep, user, *, status_code: int = 200, **ctx):
     q = request.query_params.get("q", "")
     try:
         offset = min(max(0, int(request.query_params.get("offset", "0"))), types.MAX_INT)
     except ValueError:
         offset = 0
-    users, total = auth_service.list_users(session, actor=user, limit=50, offset=offset, query=q)
+    # Next/Previous carry a keyset cursor (the page's pager); ?offset= still works.
+    cursor = request.query_params.get("cursor") or None
+    rows = auth_service.list_users(session, actor=user, limit=ROSTER_PAGE, offset=offset,
+                                   query=q, cursor=cursor)
     ctx.setdefault("form", {})
     ctx.setdefault("errors", {})
     cid = user.community_id
-    return page(request, "community/roster.html", status_code=status_code, users=users,
-                ready_to_seat=notice.ready_to_seat(session, cid),
-                total=total, offset=offset, q=q, units=service.list_units(session, cid),
+    return page(request, "community/roster.html", status_code=status_code, users=rows.items,
+                ready_to_seat=notice.ready_to_seat(session, cid), rows=rows,
+                page_size=ROSTER_PAGE, total=rows.total, q=q,
+                units=service.list_units(session, cid),
                 unit_kinds=service.UNIT_KINDS, committee=service.committee(session, cid), **ctx)
 
 

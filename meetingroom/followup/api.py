@@ -139,13 +139,14 @@ def put_rating(resolution_id: Id, body: RatingIn, session: SessionDep, user: Cur
             summary="Rating comments, newest first (hidden ones for the secretary only)")
 def list_comments(resolution_id: Id, session: SessionDep, community: CurrentCommunity,
                   user: OptionalUser, limit: int = Query(50, ge=1, le=100),
-                  offset: Offset = Query(0)):
+                  offset: Offset = Query(0), cursor: CursorQuery = None):
     resolution = service.get_resolution(session, community_id=community.id,
                                         resolution_id=resolution_id)
-    comments, total = service.list_ratings(session, resolution=resolution, viewer=user,
-                                           limit=limit, offset=offset)
+    rows = service.list_ratings(session, resolution=resolution, viewer=user, limit=limit,
+                                offset=offset, cursor=cursor)
+    comments = rows.items
     secretary = user is not None and user.is_secretary
-    return CommentPage(total=total, items=[
+    return CommentPage(**rows.meta(), items=[
         CommentOut(id=c.rating.id, score=c.rating.score, comment=c.rating.comment,
                    group=c.rating.group, author=c.author_name, hidden=c.rating.hidden,
                    report_count=c.rating.report_count if secretary else None,

@@ -112,7 +112,7 @@ def matter(session: Session, *, community_id: int, proposal_id: int,
         Resolution.proposal_id == proposal.id).order_by(Resolution.id)).all())
     views = service.describe(session, resolutions)
     comments = {v.resolution.id: service.list_ratings(session, resolution=v.resolution,
-                                                      viewer=viewer, limit=20)[0]
+                                                      viewer=viewer, limit=20).items
                 for v in views}
     return Matter(proposal=proposal, sponsor=name_of(proposal.sponsor_id), cosponsors=cosponsors,
                   suggestions=suggestions, meetings=meetings, resolutions=views,

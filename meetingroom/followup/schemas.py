@@ -157,9 +157,8 @@ class CommentOut(BaseModel):
     updated_at: datetime
 
 
-class CommentPage(BaseModel):
+class CommentPage(PageMeta):
     items: list[CommentOut]
-    total: int
 
 
 class ReportIn(BaseModel):

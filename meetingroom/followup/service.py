@@ -750,23 +750,34 @@ class RatingComment:
     reported_by_me: bool = False
 
 
+# One resolution's comments, newest first: one per person who rated, so as many as the
+# community has people; pages go by keyset cursor (index ix_rating_comments).
+COMMENTS_NEWEST = Order("comments", col(Rating.updated_at).desc(), col(Rating.id).desc())
+
+
 def list_ratings(session: Session, *, resolution: Resolution, viewer: User | None,
-                 limit: int = 50, offset: int = 0) -> tuple[list[RatingComment], int]:
+                 limit: int = 50, offset: int = 0,
+                 cursor: str | None = None) -> Page[RatingComment]:
     """Ratings with a comment, newest first. Hidden ones only for the secretary. Raters are
     shown by first character of their name only (a neighbourhood is small)."""
-    stmt = select(Rating, User.name).join(User, User.id == Rating.user_id).where(
-        Rating.resolution_id == resolution.id, Rating.comment != "")
+    stmt = select(Rating).where(Rating.resolution_id == resolution.id, Rating.comment != "")
     if not (viewer is not None and viewer.is_secretary):
         stmt = stmt.where(Rating.hidden.is_(False))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(Rating.updated_at.desc(), col(Rating.id).desc())
-                        .limit(limit).offset(offset)).all()
-    reported = set()
+    page = paginate(session, stmt, COMMENTS_NEWEST, limit=limit, offset=offset, cursor=cursor)
+    rows: list[Rating] = page.items
+    names: dict[int, str] = {}
+    reported: set[int] = set()
+    if rows:
+        names = dict(session.exec(select(User.id, User.name).where(
+            col(User.id).in_({r.user_id for r in rows}))).all())
     if viewer is not None and rows:
         reported = set(session.exec(select(ContentReport.target_id).where(
             ContentReport.target == "rating", ContentReport.user_id == viewer.id,
-            col(ContentReport.target_id).in_([r.id for r, _ in rows]))).all())
-    return [RatingComment(r, masked_name(name), r.id in reported) for r, name in rows], total
+            col(ContentReport.target_id).in_([r.id for r in rows]))).all())
+    comments = [RatingComment(r, masked_name(names.get(r.user_id, "")), r.id in reported)
+                for r in rows]
+    return Page(comments, page.total, page.total_capped, page.offset, page.next_cursor,
+                page.prev_cursor)
 
 
 def masked_name(name: str) -> str:

@@ -143,13 +143,21 @@ def resolutions_csv(request: Request):
 
 # --- one resolution ----------------------------------------------------------------------------
 
+COMMENTS_PAGE = 50
+
+
 def _ratings_ctx(session: Session, request: Request, view: service.ResolutionView,
                  **extra) -> dict:
     user: User | None = request.state.user
     resolution = view.resolution
-    comments, comments_total = service.list_ratings(session, resolution=resolution, viewer=user)
+    # The comments' Next/Previous links carry a keyset cursor (a page of its own, by GET).
+    cursor = request.query_params.get("cursor") if request.method == "GET" else None
+    comments = service.list_ratings(session, resolution=resolution, viewer=user,
+                                    limit=COMMENTS_PAGE, cursor=cursor or None)
     mine = service.my_rating(session, resolution, user)
-    ctx = {"view": view, "mine": mine, "comments": comments, "comments_total": comments_total,
+    ctx = {"view": view, "mine": mine, "comments": comments.items,
+           "comments_total": comments.total, "comments_page": comments,
+           "comments_page_size": COMMENTS_PAGE,
            "blocked": service.rating_blocked(session, resolution, user),
            "form": {"score": mine.score if mine else None,
                     "comment": mine.comment if mine else ""},

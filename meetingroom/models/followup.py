@@ -53,7 +53,9 @@ class ProgressUpdate(SQLModel, table=True):
 
 
 class Rating(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("resolution_id", "user_id"),)
+    __table_args__ = (sa.UniqueConstraint("resolution_id", "user_id"),
+                      # One resolution's comments, newest first (meetingroom/pagination.py).
+                      sa.Index("ix_rating_comments", "resolution_id", "updated_at", "id"))
     id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
     community_id: int = community_fk()
     resolution_id: int = Field(foreign_key="resolution.id", index=True)

@@ -7,15 +7,19 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from meetingroom.models.base import community_fk, created_at_field
+from meetingroom.models.base import created_at_field
 
 SEATS = ("chair", "full_time", "part_time")
 
 
 class User(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("community_id", "phone"),)
+    __table_args__ = (sa.UniqueConstraint("community_id", "phone"),
+                      # The roster in joining order, by keyset (meetingroom/pagination.py);
+                      # it serves every lookup by community too (PostgreSQL's index on
+                      # community_id alone could not give the id order: it replaced that one).
+                      sa.Index("ix_user_roster", "community_id", "id"))
     id: int = Field(default=None, primary_key=True)  # None until flushed; typed for use after
-    community_id: int = community_fk()
+    community_id: int = Field(foreign_key="community.id", nullable=False)  # ix_user_roster
     name: str = Field(max_length=50)
     phone: str = Field(max_length=11)
     password_hash: str = Field(max_length=200)

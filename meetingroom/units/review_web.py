@@ -115,7 +115,7 @@ def _console(request: Request, session, user, review_id: Id, *,
              status_code: int = 200):
     require_secretary(user)
     review = service.get_review(session, community_id=user.community_id, review_id=review_id)
-    people, _total = list_users(session, actor=user, limit=500, offset=0, query="")
+    people = list_users(session, actor=user, limit=500, offset=0, query="").items
     return page(request, "units/review_console.html", status_code=status_code,
                 **_ctx(b=service.board(session, review),
                        scorers=service.scorer_names(session, review), people=people,

@@ -3,6 +3,7 @@ moderation of comments — through the API and the pages."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -480,3 +481,42 @@ def test_becoming_done_opens_a_fresh_window_after_an_early_close(client, session
     assert put(client, r, second, 5).status_code == 200
     fresh(session)
     assert session.get(Resolution, r.id).ratings_closed_at is None
+
+
+def test_comments_go_by_cursor_newest_first_hidden_ones_for_the_secretary(client, session,
+                                                                          chain, factory):
+    """One comment per person who rated: as many as the community's people, so the list pages
+    by keyset (ix_rating_comments), ties on updated_at broken by id, as by offset."""
+    r = chain.done()
+    now = utcnow()
+    ratings = [chain.rating(r, factory.user(), 1 + i % 5, f"意见 {i}") for i in range(13)]
+    chain.rating(r, factory.user(), 4)  # no comment: not listed
+    for i, rating in enumerate(ratings):
+        rating.updated_at = now - timedelta(minutes=i // 3)  # runs of three equal times
+        rating.hidden = i == 4
+        session.add(rating)
+    session.commit()
+    secretary = factory.secretary()
+    for user, expected in ((None, 12), (secretary, 13)):
+        headers = auth(user) if user else {}
+        path = f"/api/v1/resolutions/{r.id}/ratings"
+        by_offset = [c["id"] for c in client.get(path, headers=headers).json()["items"]]
+        assert len(by_offset) == expected
+        pages = [client.get(path, headers=headers, params={"limit": 5}).json()]
+        while pages[-1]["next_cursor"]:
+            pages.append(client.get(path, headers=headers, params={
+                "limit": 5, "cursor": pages[-1]["next_cursor"]}).json())
+        assert [c["id"] for p in pages for c in p["items"]] == by_offset
+        assert pages[0]["total"] == expected and pages[0]["prev_cursor"] is None
+    assert ratings[4].id not in [c["id"] for c in client.get(
+        f"/api/v1/resolutions/{r.id}/ratings").json()["items"]]
+    newest_first = sorted(ratings, key=lambda x: (x.updated_at, x.id), reverse=True)
+    assert by_offset == [x.id for x in newest_first]
+    # The page shows 50 and links the next 50 by cursor.
+    many = [chain.rating(r, factory.user(), 3, f"更多 {i}") for i in range(40)]
+    assert many
+    page = client.get(f"/resolutions/{r.id}").text
+    found = re.search(rf'href="/resolutions/{r.id}\?cursor=([^"]+)"', page)
+    assert found, page[-2000:]
+    rest = client.get(f"/resolutions/{r.id}", params={"cursor": found.group(1)}).text
+    assert "意见 12" in rest and "更多 0" not in rest
