@@ -36,7 +36,7 @@ class ServerProcess:
         self.log = data_dir / "server.log"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> ServerProcess:
+    def start(self, timeout: float = 90) -> ServerProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "meetingroom", "serve", "--port", str(self.port),
              "--workers", str(self.workers)],
