@@ -92,7 +92,7 @@ def served(settings, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "meetingroom", "serve", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90  # as the browser tests' server: ~60 s on a loaded 2-core machine
+    deadline = time.monotonic() + 90  # as the browser tests: ~60 s on a loaded 2-core machine
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
