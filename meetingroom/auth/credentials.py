@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -70,6 +70,30 @@ def resolve(session: Session, key: str | None, kind: str) -> tuple[AuthSession, 
     found = session.exec(select(AuthSession, User)
                          .join(User, col(User.id) == col(AuthSession.user_id))
                          .where(col(AuthSession.key_hash) == _hash(key))).first()
+    return _live(found, kind)
+
+
+RESOLVE_CHUNK = 500  # keys per query (SQLite allows 32,766 parameters; PostgreSQL 65,535)
+
+
+def resolve_many(session: Session, credentials: Sequence[tuple[str, str]]
+                 ) -> list[tuple[AuthSession, User] | None]:
+    """`resolve` for several (key, kind) at once, in one query per RESOLVE_CHUNK keys (a batch
+    of ballots, issue 11): the same answer for each as `resolve` would give."""
+    hashes = [_hash(key) for key, _kind in credentials]
+    found: dict[str, tuple[AuthSession, User]] = {}
+    wanted = sorted({h for (key, _kind), h in zip(credentials, hashes, strict=True) if key})
+    for start in range(0, len(wanted), RESOLVE_CHUNK):
+        rows = session.exec(select(AuthSession, User)
+                            .join(User, col(User.id) == col(AuthSession.user_id))
+                            .where(col(AuthSession.key_hash).in_(
+                                wanted[start:start + RESOLVE_CHUNK]))).all()
+        found.update((row.key_hash, (row, user)) for row, user in rows)
+    return [_live(found.get(h), kind) if key else None
+            for (key, kind), h in zip(credentials, hashes, strict=True)]
+
+
+def _live(found: tuple[AuthSession, User] | None, kind: str) -> tuple[AuthSession, User] | None:
     if found is None:
         return None
     row, user = found
@@ -82,21 +106,28 @@ def resolve(session: Session, key: str | None, kind: str) -> tuple[AuthSession, 
 def touch(session: Session, row: AuthSession) -> None:
     """Note that the device was seen, at most every TOUCH_EVERY, in a transaction of its own
     after the request's (a GET's transaction stays read-only)."""
+    touch_many(session, [row])
+
+
+def touch_many(session: Session, rows: Sequence[AuthSession]) -> None:
+    """`touch` for several credentials (a batch of ballots): one UPDATE after the commit for
+    all those due, not a transaction each."""
     now = utcnow()
-    if now - _aware(row.last_seen_at) < TOUCH_EVERY or row.id is None:  # pyright: ignore[reportUnnecessaryComparison] - None before the first flush
-        return
-    row_id = row.id  # the loaded row stays untouched: a GET's transaction writes nothing
-    db.after_commit(session, _toucher(row_id, now))
+    due = sorted({row.id for row in rows  # the loaded rows stay untouched: see touch
+                  if row.id is not None  # pyright: ignore[reportUnnecessaryComparison] - None before the first flush
+                  and now - _aware(row.last_seen_at) >= TOUCH_EVERY})
+    if due:
+        db.after_commit(session, _toucher(due, now))
 
 
-def _toucher(row_id: int, now: datetime) -> Callable[[], None]:
+def _toucher(row_ids: list[int], now: datetime) -> Callable[[], None]:
     def run() -> None:
         try:
             with _scope(write=True) as s:
-                s.exec(sa.update(AuthSession).where(col(AuthSession.id) == row_id)
+                s.exec(sa.update(AuthSession).where(col(AuthSession.id).in_(row_ids))
                        .values(last_seen_at=now))
         except Exception:  # noqa: BLE001 - a missed "last seen" must never fail the request
-            log.warning("could not update last_seen_at of session %s", row_id, exc_info=True)
+            log.warning("could not update last_seen_at of sessions %s", row_ids, exc_info=True)
     return run
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
@@ -26,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from meetingroom import db
 from meetingroom.errors import DomainError, NotAuthenticated
 from meetingroom.live.hub import Event, Publisher
+from meetingroom.meetings.schemas import TallyOut
 from meetingroom.meetings.state import TallyData
 
 log = logging.getLogger("meetingroom.meetings")
@@ -34,7 +36,27 @@ GATHER_SECONDS = 0.002  # how long an idle box waits for more ballots before it 
 MAX_BATCH = 500  # ballots per transaction at most (a transaction holds the meeting's lock)
 STALE_TOKEN_MESSAGE = "The access token is not valid (expired or signed out). Log in again."  # noqa: S105
 
-Tallies = dict[str, TallyData]  # locale -> the item's tally (state.build_tally)
+
+
+class Tallies(dict[str, TallyData]):
+    """locale -> the item's tally (state.build_tally), shared by every ballot of one batch; its
+    201's JSON body is made once per batch and locale (`body`), not once per request: a
+    tally names who voted, so 500 answers of up to 500 ids each were O(members²) of
+    validation and encoding (issue 11)."""
+
+    def __init__(self, tallies: Mapping[str, TallyData]) -> None:
+        super().__init__(tallies)
+        self._bodies: dict[str, bytes] = {}
+
+    def body(self, locale: str) -> bytes:
+        """The 201's body in this locale (else the first one): the tally as TallyOut."""
+        tally = self.get(locale) or next(iter(self.values()))
+        body = self._bodies.get(locale)
+        if body is None:
+            body = self._bodies[locale] = TallyOut.model_validate(tally).model_dump_json().encode()
+        return body
+
+
 Outcome = Tallies | BaseException  # what one ballot came to: its 201's tallies, or the error
 
 
@@ -157,20 +179,21 @@ def _commit(hub: Publisher, item_id: int, group: list[tuple[Credential, str]]) -
         session.info["hub"] = hub
         ballots: list[tuple[int, str]] = []
         placed: list[int] = []
-        for n, (credential, choice) in enumerate(group):  # one indexed lookup each
-            found = credentials.resolve(session, credential.key, credential.kind)
+        found_all = credentials.resolve_many(  # one indexed query for the whole batch
+            session, [(credential.key, credential.kind) for credential, _ in group])
+        for n, ((credential, choice), found) in enumerate(zip(group, found_all, strict=True)):
             if found is None:
                 stale = credential.kind == "token"  # a bad token says so, as deps.load_user
                 outcomes[n] = NotAuthenticated(STALE_TOKEN_MESSAGE) if stale else NotAuthenticated()
                 continue
-            row, user = found
-            credentials.touch(session, row)
-            ballots.append((user.id, choice))
+            ballots.append((found[1].id, choice))
             placed.append(n)
+        credentials.touch_many(session, [found[0] for found in found_all if found is not None])
         if ballots:
             batch = service.cast_ballots(session, item_id=item_id, ballots=ballots)
+            answer = Tallies(batch.tallies)
             for n, error in zip(placed, batch.errors, strict=True):
-                outcomes[n] = error if error is not None else batch.tallies
+                outcomes[n] = error if error is not None else answer
     # committed (session_scope raised otherwise); the events are held for _drain
     return [o if o is not None else RuntimeError("ballot not written") for o in outcomes]
 

@@ -1,7 +1,7 @@
 """Every table, imported here so SQLModel.metadata (and Alembic) sees all of them."""
 
 from meetingroom.models.auth import AUTH_KINDS, AuthSession, PasswordReset
-from meetingroom.models.base import utcnow
+from meetingroom.models.base import table_of, utcnow
 from meetingroom.models.community import (
     AppointmentStep,
     AuditLog,
@@ -94,5 +94,6 @@ __all__ = [
     "UnitResource",
     "User",
     "VoteCast",
+    "table_of",
     "utcnow",
 ]

@@ -28,6 +28,14 @@ def clock_at(at: datetime) -> Iterator[None]:
         _clock.reset(token)
 
 
+def table_of(model: type) -> sa.Table:
+    """A table model's Core table, for multi-row INSERTs without ORM objects (SQLModel does
+    not declare `__table__` to the type checker)."""
+    table = getattr(model, "__table__")  # noqa: B009
+    assert isinstance(table, sa.Table)
+    return table
+
+
 def created_at_field():
     return Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True), nullable=False)
 

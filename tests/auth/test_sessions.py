@@ -264,3 +264,68 @@ def test_a_browser_socket_still_uses_its_cookie(app, factory, meeting_id):
     c, _ = browser(app, member)
     with c.websocket_connect(f"/meetings/{meeting_id}/live.html?view=vote") as ws:
         assert 'id="v-ballot"' in ws.receive_text()
+
+
+def test_resolve_many_answers_each_credential_as_resolve_does(app, factory):
+    """A batch of ballots resolves its credentials in one query (credentials.resolve_many): the
+    same answer per key as one resolve each — live, revoked, the wrong kind, unknown, empty."""
+    from meetingroom.auth import credentials
+
+    users = [factory.user() for _ in range(3)]
+    with _scope() as s:
+        keys = [credentials.issue(s, user_id=u.id, kind="token")[1] for u in users]
+        _, session_key = credentials.issue(s, user_id=users[0].id, kind="session")
+        revoked_row, revoked_key = credentials.issue(s, user_id=users[1].id, kind="token")
+        revoked_row.revoked_at = utcnow()
+    asked = [(keys[0], "token"), (keys[1], "token"), (session_key, "token"),
+             (session_key, "session"), (revoked_key, "token"), ("no-such-key", "token"),
+             ("", "token"), (keys[2], "token"), (keys[0], "token")]
+    with _scope() as s:
+        one_by_one = [credentials.resolve(s, key, kind) for key, kind in asked]
+        statements: list[str] = []
+
+        def seen(conn, cursor, statement, params, context, executemany):
+            statements.append(statement)
+
+        engine = db.get_engine()
+        sa.event.listen(engine, "before_cursor_execute", seen)
+        try:
+            together = credentials.resolve_many(s, asked)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", seen)
+    assert len(statements) == 1
+    assert [f and f[1].id for f in together] == [f and f[1].id for f in one_by_one] == [
+        users[0].id, users[1].id, None, users[0].id, None, None, None, users[2].id, users[0].id]
+
+
+def test_touch_many_writes_last_seen_of_every_due_credential_in_one_update(app, factory):
+    from meetingroom.auth import credentials
+
+    users = [factory.user() for _ in range(4)]
+    with _scope() as s:
+        rows = [credentials.issue(s, user_id=u.id, kind="token")[0] for u in users]
+    ids = [r.id for r in rows]
+    old = utcnow() - timedelta(minutes=10)
+    with _scope() as s:  # three of them last seen ten minutes ago, one just now
+        s.execute(sa.update(AuthSession).where(AuthSession.id.in_(ids[:3]))
+                  .values(last_seen_at=old))
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, params, context, executemany):
+        statements.append(statement)
+
+    engine = db.get_engine()
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for session in db.session_scope(write=True):
+            loaded = session.exec(select(AuthSession).where(AuthSession.id.in_(ids))).all()
+            credentials.touch_many(session, loaded)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert len([s for s in statements if s.lstrip().upper().startswith(
+        "UPDATE AUTH_SESSION")]) == 1
+    with _scope() as s:
+        seen_at = dict(s.execute(select(AuthSession.id, AuthSession.last_seen_at)
+                                 .where(AuthSession.id.in_(ids))).all())
+    assert all(seen_at[i].replace(tzinfo=None) > old.replace(tzinfo=None) + timedelta(minutes=9)
+               for i in ids[:3])

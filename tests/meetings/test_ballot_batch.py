@@ -137,3 +137,92 @@ def test_a_ballot_without_credentials_is_refused(client, meet, committee, make_p
     r = client.post(f"/api/v1/items/{meet.items[0]}/ballots", headers=auth(committee[0]),
                     json={"choice": "maybe"})
     assert r.status_code == 422
+
+
+def test_a_batch_encodes_its_answer_once_and_writes_the_same_rows_as_before(
+        client, meet, committee, make_proposal, session, monkeypatch):
+    """The rows are written with multi-row INSERTs and the 201's body is encoded once per batch
+    (issue 11): every answer is the same TallyOut, and the audit rows say who chose what."""
+    from meetingroom.meetings.schemas import TallyOut
+
+    monkeypatch.setattr(ballot_box, "GATHER_SECONDS", 1.0)
+    encoded: list[int] = []
+
+    class Counting:
+        @staticmethod
+        def model_validate(tally):
+            encoded.append(tally["cast"])
+            return TallyOut.model_validate(tally)
+
+    monkeypatch.setattr(ballot_box, "TallyOut", Counting)
+    _open(meet, committee, make_proposal)
+    choices = ["agree", "oppose", "abstain", "agree"]
+    replies = _at_once(client, meet.items[0], list(zip(committee[:4], choices, strict=True)))
+    assert [r.status_code for r in replies] == [201] * 4
+    assert encoded == [4]  # one batch, one locale asked for: one encoding for four answers
+    assert len({r.content for r in replies}) == 1
+    assert replies[0].headers["content-type"] == "application/json"
+    assert replies[0].json() == TallyOut.model_validate(meet.tally()).model_dump()
+    session.expire_all()
+    item_id = meet.items[0]
+    audit = session.exec(select(AuditLog.actor_id, AuditLog.entity, AuditLog.entity_id,
+                                AuditLog.detail, AuditLog.community_id)
+                         .where(AuditLog.action == "ballot.cast")).all()
+    assert sorted((a[0], a[3]["choice"]) for a in audit) == sorted(
+        (u.id, c) for u, c in zip(committee[:4], choices, strict=True))
+    assert {(a[1], a[2], a[4]) for a in audit} == {("agenda_item", item_id,
+                                                    committee[0].community_id)}
+    ballots = session.exec(select(Ballot.voter_id, Ballot.choice, Ballot.cast_at)
+                           .where(Ballot.item_id == item_id)).all()
+    assert sorted(b[:2] for b in ballots) == sorted(
+        (u.id, c) for u, c in zip(committee[:4], choices, strict=True))
+    assert all(b[2] is not None for b in ballots)
+    lines = list(chain.export(session, meet.id))
+    assert chain.verify(lines) == chain.digest(session, meet.id)
+
+
+def test_a_batch_notes_every_voter_seen_in_one_update(client, meet, committee, make_proposal,
+                                                     monkeypatch):
+    """Members who last used their token a while ago: one UPDATE after the batch's commit for
+    all of them, not a transaction each (credentials.touch_many)."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from meetingroom import db
+    from meetingroom.models import AuthSession, utcnow
+
+    monkeypatch.setattr(ballot_box, "GATHER_SECONDS", 1.0)
+    _open(meet, committee, make_proposal)
+    headers = [auth(u) for u in committee[:5]]
+    old = utcnow() - timedelta(minutes=10)
+    for s in db.session_scope(write=True):
+        s.execute(sa.update(AuthSession).values(last_seen_at=old))
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, params, context, executemany):
+        statements.append(statement)
+
+    engine = db.get_engine()
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        barrier = threading.Barrier(5)
+        codes: list[int] = []
+
+        def one(h):
+            barrier.wait()
+            codes.append(client.post(f"/api/v1/items/{meet.items[0]}/ballots", headers=h,
+                                     json={"choice": "agree"}).status_code)
+
+        threads = [threading.Thread(target=one, args=(h,)) for h in headers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert codes == [201] * 5
+    assert len([s for s in statements if s.lstrip().upper().startswith(
+        "UPDATE AUTH_SESSION")]) == 1
+    keyed = [s for s in statements if "auth_session.key_hash" in s]
+    assert len(keyed) == 1  # the five credentials in one query
