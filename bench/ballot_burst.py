@@ -72,6 +72,8 @@ async def watch(live_url: str, members: int, ready: asyncio.Event, timeout: floa
         async with asyncio.timeout(timeout):
             while True:
                 event = json.loads(await ws.recv())
+                if "seq" not in event:  # a heartbeat (every 10 s of quiet): no event, no seq
+                    continue
                 events += 1
                 tally = event.get("tally") or {}
                 if event.get("type") == "tally" and tally.get("cast") == members:
