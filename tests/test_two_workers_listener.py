@@ -22,7 +22,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tests.conftest import PG_URL, new_pg_database
 from tests.servers import ServerProcess, free_port
-from tests.test_two_workers_live import PASSWORD, UNLIMITED, _ok, _token
+from tests.test_two_workers_live import PASSWORD, UNLIMITED, _ok, open_meeting
 
 CHOICES = ["agree", "oppose", "agree", "abstain", "agree", "agree"]
 
@@ -74,24 +74,7 @@ def test_viewers_on_both_workers_see_every_ballot_in_order(tmp_path, redis_url):
 
 def _run_meeting(server: ServerProcess, live_port: int) -> None:
     with httpx.Client(base_url=server.url, timeout=30) as api:
-        secretary = _token(api, "13900000000")
-        members = []
-        for i, choice in enumerate(CHOICES):
-            phone = f"139000002{i:02d}"
-            _ok(api.post("/api/v1/users", headers=secretary, json={
-                "name": f"Member {i}", "phone": phone, "password": PASSWORD,
-                "seat": "full_time"}), 201)
-            members.append((_token(api, phone), choice))
-        proposal = _ok(api.post("/api/v1/proposals", headers=members[0][0], json={
-            "title": "Lift for block 3", "body": "Residents of block 3 ask for a lift.",
-            "draft_resolution": "Install a lift in block 3.", "principle": "practical"}), 201)
-        meeting = _ok(api.post("/api/v1/meetings", headers=secretary, json={
-            "kind": "work", "title": "Monthly meeting", "starts_at": "2026-12-03T19:00:00+08:00",
-            "location": "Room 1", "proposal_ids": [proposal["id"]]}), 201)
-        meeting_id, item_id = meeting["id"], meeting["agenda"][0]["id"]
-        for headers, _ in members:
-            _ok(api.post(f"/api/v1/meetings/{meeting_id}/attendance", headers=headers))
-        _ok(api.post(f"/api/v1/meetings/{meeting_id}/open", headers=secretary))
+        secretary, members, meeting_id, item_id = open_meeting(api, CHOICES, "139000002")
 
         # Viewers until both workers hold some (the kernel hashes each connection to one).
         viewers: list[tuple[ClientConnection, dict]] = []

@@ -75,26 +75,36 @@ def test_a_viewer_on_b_sees_every_ballot_cast_through_a(tmp_path, redis_url):
             assert "Traceback" not in log and "unreachable" not in log, log[-3000:]
 
 
+def open_meeting(api: httpx.Client, choices: list[str], phone_prefix: str
+                 ) -> tuple[dict[str, str], list[tuple[dict[str, str], str]], int, int]:
+    """Through the API, as people would: the secretary adds one full-time member per choice,
+    the first proposes, the secretary schedules a work meeting on it, every member checks in and
+    the meeting opens. Returns the secretary's headers, (member headers, choice) pairs, the
+    meeting's and its item's ids."""
+    secretary = _token(api, "13900000000")
+    members = []
+    for i, choice in enumerate(choices):
+        phone = f"{phone_prefix}{i:02d}"
+        _ok(api.post("/api/v1/users", headers=secretary, json={
+            "name": f"Member {i}", "phone": phone, "password": PASSWORD,
+            "seat": "full_time"}), 201)
+        members.append((_token(api, phone), choice))
+    proposal = _ok(api.post("/api/v1/proposals", headers=members[0][0], json={
+        "title": "Lift for block 3", "body": "Residents of block 3 ask for a lift.",
+        "draft_resolution": "Install a lift in block 3.", "principle": "practical"}), 201)
+    meeting = _ok(api.post("/api/v1/meetings", headers=secretary, json={
+        "kind": "work", "title": "Monthly meeting", "starts_at": STARTS,
+        "location": "Room 1", "proposal_ids": [proposal["id"]]}), 201)
+    meeting_id, item_id = meeting["id"], meeting["agenda"][0]["id"]
+    for headers, _ in members:
+        _ok(api.post(f"/api/v1/meetings/{meeting_id}/attendance", headers=headers))
+    _ok(api.post(f"/api/v1/meetings/{meeting_id}/open", headers=secretary))
+    return secretary, members, meeting_id, item_id
+
+
 def _run_meeting(a: ServerProcess, b: ServerProcess) -> None:
     with httpx.Client(base_url=a.url, timeout=30) as api:
-        secretary = _token(api, "13900000000")
-        members = []
-        for i, choice in enumerate(CHOICES):
-            phone = f"139000001{i:02d}"
-            _ok(api.post("/api/v1/users", headers=secretary, json={
-                "name": f"Member {i}", "phone": phone, "password": PASSWORD,
-                "seat": "full_time"}), 201)
-            members.append((_token(api, phone), choice))
-        proposal = _ok(api.post("/api/v1/proposals", headers=members[0][0], json={
-            "title": "Lift for block 3", "body": "Residents of block 3 ask for a lift.",
-            "draft_resolution": "Install a lift in block 3.", "principle": "practical"}), 201)
-        meeting = _ok(api.post("/api/v1/meetings", headers=secretary, json={
-            "kind": "work", "title": "Monthly meeting", "starts_at": STARTS,
-            "location": "Room 1", "proposal_ids": [proposal["id"]]}), 201)
-        meeting_id, item_id = meeting["id"], meeting["agenda"][0]["id"]
-        for headers, _ in members:
-            _ok(api.post(f"/api/v1/meetings/{meeting_id}/attendance", headers=headers))
-        _ok(api.post(f"/api/v1/meetings/{meeting_id}/open", headers=secretary))
+        secretary, members, meeting_id, item_id = open_meeting(api, CHOICES, "139000001")
 
         live = f"ws://127.0.0.1:{b.port}/api/v1/meetings/{meeting_id}/live"
         with connect(live, open_timeout=10, compression=None, proxy=None) as ws:

@@ -150,3 +150,15 @@ def screenshot(page, name: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(folder / name, ignore_errors=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def box_of(locator) -> dict:
+    """The element's box on screen (it must be laid out)."""
+    found = locator.bounding_box()
+    assert found is not None, locator
+    return found
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])

@@ -7,18 +7,7 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO, DEMO_PASSWORD, PROJECTOR, screenshot
-
-
-def _box(locator) -> dict:
-    box = locator.bounding_box()
-    assert box is not None, locator
-    return box
-
-
-def _overlap(a: dict, b: dict) -> bool:
-    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
-            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+from tests.browser.conftest import DEMO, DEMO_PASSWORD, PROJECTOR, box_of, overlap, screenshot
 
 
 def _font_px(locator) -> float:
@@ -51,7 +40,7 @@ def test_the_projector_states_each_rule_once_and_its_notice_never_hides_attendan
     row = proj.locator(".p-results li").first
     tag = row.locator(".tag.principle")
     title = row.locator(".p-results-title")
-    tag_box, title_box, row_box = _box(tag), _box(title), _box(row)
+    tag_box, title_box, row_box = box_of(tag), box_of(title), box_of(row)
     assert tag_box["width"] < 0.3 * row_box["width"], (tag_box, row_box)
     middle = tag_box["y"] + tag_box["height"] / 2
     assert title_box["y"] <= middle <= title_box["y"] + title_box["height"], (tag_box, title_box)
@@ -78,8 +67,8 @@ def test_the_projector_states_each_rule_once_and_its_notice_never_hides_attendan
     live_server.stop()
     notice = proj.locator(".conn")
     expect(notice).to_be_visible(timeout=20_000)
-    notice_box = _box(notice)
+    notice_box = box_of(notice)
     for part in ("#p-present-num", ".p-present", ".p-attendance .quorum", ".p-plain"):
-        assert not _overlap(notice_box, _box(proj.locator(part))), (part, notice_box)
+        assert not overlap(notice_box, box_of(proj.locator(part))), (part, notice_box)
     assert notice_box["y"] >= 0 and notice_box["y"] + notice_box["height"] <= PROJECTOR["height"]
     screenshot(proj, "projector-rules-3-reconnecting")

@@ -7,18 +7,15 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO, DEMO_PASSWORD, SMALL_PHONE, login, screenshot
-
-
-def _box(locator) -> dict:
-    box = locator.bounding_box()
-    assert box is not None, locator
-    return box
-
-
-def _overlap(a: dict, b: dict) -> bool:
-    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
-            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+from tests.browser.conftest import (
+    DEMO,
+    DEMO_PASSWORD,
+    SMALL_PHONE,
+    box_of,
+    login,
+    overlap,
+    screenshot,
+)
 
 
 def test_the_reconnecting_notice_leaves_the_header_switches_reachable(live_server, new_page):
@@ -36,11 +33,11 @@ def test_the_reconnecting_notice_leaves_the_header_switches_reachable(live_serve
     notice = page.locator(".vote-page .conn")
     expect(notice).to_be_visible(timeout=30_000)
     screenshot(page, "phone-vote-reconnecting-large")
-    notice_box = _box(notice)
+    notice_box = box_of(notice)
     for switch in (".mtop .tools button[name=lang]", ".mtop .tools .large-switch"):
         button = page.locator(switch)
-        box = _box(button)
-        assert not _overlap(notice_box, box), (switch, notice_box, box)
+        box = box_of(button)
+        assert not overlap(notice_box, box), (switch, notice_box, box)
         # Nothing lies on top of the switch: a tap at its centre reaches it.
         on_top = page.evaluate(
             "([x, y]) => { const e = document.elementFromPoint(x, y);"
@@ -50,5 +47,5 @@ def test_the_reconnecting_notice_leaves_the_header_switches_reachable(live_serve
     # Scrolled down to the agenda, the notice stays in sight.
     page.mouse.wheel(0, 2000)
     page.wait_for_timeout(300)
-    box = _box(notice)
+    box = box_of(notice)
     assert 0 <= box["y"] < SMALL_PHONE["height"], box
