@@ -52,6 +52,22 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @contextlib.contextmanager
+def statements_run() -> Iterator[list[str]]:
+    """Every SQL statement the app's engine sends while the block runs, in order."""
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, params, context, executemany):
+        statements.append(statement)
+
+    engine = db.get_engine()
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+
+
+@contextlib.contextmanager
 def new_pg_database(*, migrate: bool = True) -> Iterator[str]:
     """A PostgreSQL database of its own (dropped afterwards), so parallel runs never collide."""
     admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")

@@ -15,7 +15,7 @@ from starlette.websockets import WebSocketDisconnect
 from meetingroom import db
 from meetingroom.models import AuditLog, AuthSession, utcnow
 from meetingroom.models.base import clock_at
-from tests.conftest import PASSWORD, auth, login, ticket
+from tests.conftest import PASSWORD, auth, login, statements_run, ticket
 
 UA_PHONE = ("Mozilla/5.0 (Linux; Android 13; Redmi Note 12) AppleWebKit/537.36 (KHTML, like Gecko)"
             " Chrome/120.0 Mobile Safari/537.36 MicroMessenger/8.0")
@@ -282,17 +282,8 @@ def test_resolve_many_answers_each_credential_as_resolve_does(app, factory):
              ("", "token"), (keys[2], "token"), (keys[0], "token")]
     with _scope() as s:
         one_by_one = [credentials.resolve(s, key, kind) for key, kind in asked]
-        statements: list[str] = []
-
-        def seen(conn, cursor, statement, params, context, executemany):
-            statements.append(statement)
-
-        engine = db.get_engine()
-        sa.event.listen(engine, "before_cursor_execute", seen)
-        try:
+        with statements_run() as statements:
             together = credentials.resolve_many(s, asked)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", seen)
     assert len(statements) == 1
     assert [f and f[1].id for f in together] == [f and f[1].id for f in one_by_one] == [
         users[0].id, users[1].id, None, users[0].id, None, None, None, users[2].id, users[0].id]
@@ -309,19 +300,10 @@ def test_touch_many_writes_last_seen_of_every_due_credential_in_one_update(app, 
     with _scope() as s:  # three of them last seen ten minutes ago, one just now
         s.execute(sa.update(AuthSession).where(AuthSession.id.in_(ids[:3]))
                   .values(last_seen_at=old))
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, params, context, executemany):
-        statements.append(statement)
-
-    engine = db.get_engine()
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_run() as statements:
         for session in db.session_scope(write=True):
             loaded = session.exec(select(AuthSession).where(AuthSession.id.in_(ids))).all()
             credentials.touch_many(session, loaded)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
     assert len([s for s in statements if s.lstrip().upper().startswith(
         "UPDATE AUTH_SESSION")]) == 1
     with _scope() as s:

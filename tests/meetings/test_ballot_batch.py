@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from meetingroom.meetings import ballot_box, chain, state
 from meetingroom.models import AuditLog, Ballot, ChainEntry, VoteCast
-from tests.conftest import auth
+from tests.conftest import auth, statements_run
 from tests.meetings.test_live import feed, nothing_more, recv_json
 
 
@@ -198,14 +198,7 @@ def test_a_batch_notes_every_voter_seen_in_one_update(client, meet, committee, m
     old = utcnow() - timedelta(minutes=10)
     for s in db.session_scope(write=True):
         s.execute(sa.update(AuthSession).values(last_seen_at=old))
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, params, context, executemany):
-        statements.append(statement)
-
-    engine = db.get_engine()
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_run() as statements:
         barrier = threading.Barrier(5)
         codes: list[int] = []
 
@@ -219,8 +212,6 @@ def test_a_batch_notes_every_voter_seen_in_one_update(client, meet, committee, m
             t.start()
         for t in threads:
             t.join(60)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
     assert codes == [201] * 5
     assert len([s for s in statements if s.lstrip().upper().startswith(
         "UPDATE AUTH_SESSION")]) == 1
