@@ -114,3 +114,12 @@ def secretary(factory):
 @pytest.fixture
 def meet(client, secretary, committee):
     return Meet(client, secretary, committee)
+
+
+@pytest.fixture
+def opened(meet, committee, make_proposal):
+    """A work meeting with two items, six of nine present, open (the live-feed tests)."""
+    meet.schedule([make_proposal("Lift"), make_proposal("Bins")])
+    meet.check_in(*committee[:6])
+    meet.open()
+    return meet

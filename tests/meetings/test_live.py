@@ -9,7 +9,6 @@ import contextlib
 import json
 
 import anyio
-import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
@@ -55,15 +54,6 @@ def nothing_more(ws, wait: float = 0.4) -> bool:
     except TimeoutError:
         return True
     return message.get("text") == live.HEARTBEAT
-
-
-@pytest.fixture
-def opened(meet, committee, make_proposal):
-    """A work meeting with two items, six of nine present, open."""
-    meet.schedule([make_proposal("Lift"), make_proposal("Bins")])
-    meet.check_in(*committee[:6])
-    meet.open()
-    return meet
 
 
 def feed(client, meeting_id: int, **kw):

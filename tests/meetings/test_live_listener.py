@@ -36,15 +36,6 @@ def port(client, app) -> int:
     return app.state.live_listener.server.sockets[0].getsockname()[1]
 
 
-@pytest.fixture
-def opened(meet, committee, make_proposal):
-    """A work meeting with two items, six of nine present, open (as test_live)."""
-    meet.schedule([make_proposal("Lift"), make_proposal("Bins")])
-    meet.check_in(*committee[:6])
-    meet.open()
-    return meet
-
-
 def listen(port: int, path: str, headers: dict[str, str] | None = None) -> ClientConnection:
     return connect(f"ws://127.0.0.1:{port}{path}", additional_headers=headers,
                    compression=None, proxy=None, open_timeout=10)
