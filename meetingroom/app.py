@@ -58,7 +58,7 @@ class LocaleMiddleware:
             try:
                 await self.app(scope, receive, send)
             finally:
-                i18n._locale.reset(token)
+                i18n.reset_locale(token)
         else:
             await self.app(scope, receive, send)
 

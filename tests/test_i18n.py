@@ -32,13 +32,13 @@ def test_lookup_follows_the_request_locale():
     try:
         assert i18n.gettext("Log in") == "Log in"
     finally:
-        i18n._locale.reset(token)
+        i18n.reset_locale(token)
     token = i18n.set_locale("zh_CN")
     try:
         assert i18n.gettext("Log in") == "登录"
         assert i18n.ngettext("{n} seated member", "{n} seated members", 3) == "在任委员 3 名"
     finally:
-        i18n._locale.reset(token)
+        i18n.reset_locale(token)
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

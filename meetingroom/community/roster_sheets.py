@@ -72,7 +72,7 @@ def _lookup(table: dict[str, str], aliases: dict[str, str] | None = None) -> dic
         try:
             out[_key(i18n.gettext(msgid))] = code
         finally:
-            i18n._locale.reset(token)
+            i18n.reset_locale(token)
     return out
 
 

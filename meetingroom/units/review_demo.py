@@ -90,7 +90,7 @@ def _zh(message: str) -> str:
     try:
         return i18n.gettext(message)
     finally:
-        i18n._locale.reset(token)
+        i18n.reset_locale(token)
 
 
 # R2.2: a candidate whose public notice runs now, with one resident's objection to answer.

@@ -57,7 +57,7 @@ def render_frames(review_id: int) -> dict[str, str]:
                 out[locale] = env.get_template("units/_review_board.html").render(
                     b=b, oob=True, locale=locale, labels_grades=_grades())
             finally:
-                i18n._locale.reset(token)
+                i18n.reset_locale(token)
         return out
 
 

@@ -19,7 +19,15 @@ from playwright.sync_api import expect
 from sqlmodel import Session, create_engine, select
 
 from meetingroom.models import Proposal, User
-from tests.browser.conftest import DEMO, DEMO_PASSWORD, login, no_horizontal_scroll, screenshot
+from tests.browser.conftest import (
+    DEMO,
+    DEMO_PASSWORD,
+    box_of,
+    login,
+    no_horizontal_scroll,
+    overlap,
+    screenshot,
+)
 
 SIZES = [({"width": 360, "height": 780}, False), ({"width": 360, "height": 780}, True),
          ({"width": 390, "height": 844}, False), ({"width": 390, "height": 844}, True)]
@@ -101,22 +109,11 @@ def _name(page) -> str:
     return f"{size['width']}x{size['height']}{'-large' if large else ''}"
 
 
-def _box(locator) -> dict:
-    box = locator.bounding_box()
-    assert box is not None, locator
-    return box
-
-
 def _on_screen(page, box: dict) -> bool:
     """Wholly inside the viewport, no scrolling needed."""
     size = page.viewport_size
     return (box["y"] >= 0 and box["y"] + box["height"] <= size["height"] + 0.5
             and box["x"] >= 0 and box["x"] + box["width"] <= size["width"] + 0.5)
-
-
-def _overlap(a: dict, b: dict) -> bool:
-    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
-            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
 
 
 def _font_px(locator) -> float:
@@ -134,7 +131,7 @@ def _shown_choices(page) -> list[str]:
 def _choices_on_screen(page) -> None:
     name = _name(page)
     for choice in CHOICES:
-        box = _box(page.locator(f"#v-ballot button.vote.{choice}"))
+        box = box_of(page.locator(f"#v-ballot button.vote.{choice}"))
         assert _on_screen(page, box), (name, choice, box)
         assert box["height"] >= 64, (name, choice, box)
     assert no_horizontal_scroll(page), name
@@ -150,31 +147,31 @@ def test_the_ballot_fits_every_phone_and_confirm_is_never_where_another_choice_w
         _choices_on_screen(page)
         # A compact header, not the site menu, sits above the ballot.
         assert page.locator("nav.nav").count() == 0
-        assert _box(page.locator("#v-ballot"))["y"] <= page.viewport_size["height"] * 0.3
+        assert box_of(page.locator("#v-ballot"))["y"] <= page.viewport_size["height"] * 0.3
         screenshot(page, f"ballot-{_name(page)}-1-open")
 
     for page in phones:
         name = _name(page)
-        slots = {c: _box(page.locator(f"#v-ballot button.vote.{c}")) for c in CHOICES}
+        slots = {c: box_of(page.locator(f"#v-ballot button.vote.{c}")) for c in CHOICES}
         for choice in CHOICES:
             page.click(f"#v-ballot button.vote.{choice}")
             confirm = page.locator("#v-ballot button.confirm")
             expect(confirm).to_be_visible()
-            box = _box(confirm)
+            box = box_of(confirm)
             assert _on_screen(page, box), (name, choice, box)
             for other in CHOICES:
                 if other != choice:
-                    assert not _overlap(box, slots[other]), (name, choice, other, box)
+                    assert not overlap(box, slots[other]), (name, choice, other, box)
             assert page.locator("#v-ballot button.vote:not(.confirm)").count() == 0
             expect(page.locator("#v-ballot .v-chosen-word")).to_have_text(WORDS[choice])
             assert _font_px(page.locator("#v-ballot .v-chosen-word")) >= 40, name
             back = page.locator("#v-ballot .v-back")
-            assert _on_screen(page, _box(back)), name
+            assert _on_screen(page, box_of(back)), name
             if choice == "oppose":
                 screenshot(page, f"ballot-{name}-2-confirm")
             back.click()
             expect(page.locator("#v-ballot button.vote")).to_have_count(3)
-            assert _box(page.locator(f"#v-ballot button.vote.{choice}")) == slots[choice]
+            assert box_of(page.locator(f"#v-ballot button.vote.{choice}")) == slots[choice]
         assert meeting.api.get(f"/items/{meeting.items[0]}/tally").json()["cast"] == 0
 
     # One phone casts; the vote closes; every phone shows the outcome and counts, large.
@@ -187,12 +184,12 @@ def test_the_ballot_fits_every_phone_and_confirm_is_never_where_another_choice_w
         name = _name(page)
         outcome = page.locator("#v-item .v-outcome")
         expect(outcome).to_have_text("未通过")
-        assert _on_screen(page, _box(outcome)), name
+        assert _on_screen(page, box_of(outcome)), name
         assert _font_px(outcome) >= 40, name
         nums = page.locator("#v-item .v-count .num")
         expect(nums).to_have_text(["1", "0", "0"])
         for i in range(3):
-            assert _on_screen(page, _box(nums.nth(i))), (name, i)
+            assert _on_screen(page, box_of(nums.nth(i))), (name, i)
             assert _font_px(nums.nth(i)) >= 32, name
         screenshot(page, f"ballot-{name}-3-closed")
 
