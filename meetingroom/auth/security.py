@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from meetingroom.auth.ratelimit import limiter as limiter  # moved there; importable here
 from meetingroom.settings import get_settings
@@ -41,14 +44,53 @@ def sign_token(key: str) -> str:
 
 
 def read_token(token: str) -> str | None:
-    """The credential key a bearer token carries, if its signature holds; the table decides
-    whether it is still valid (credentials.resolve)."""
+    """The credential key a bearer token carries, if its signature holds and is at most
+    TOKEN_MAX_AGE old; the table decides whether it is still valid (credentials.resolve)."""
+    verified = _verified(token)
+    if verified is None:
+        return None
+    key, signed_at = verified
+    age = int(time.time()) - signed_at  # itsdangerous's own test (TimestampSigner.unsign)
+    if age > TOKEN_MAX_AGE or age < 0:
+        return None
+    return key
+
+
+# Tokens whose signature held, token -> (key, when signed), bounded (least recently used out
+# first). A member's app sends the same token with every request, and verifying it (an HMAC,
+# base64 and JSON through itsdangerous) was ~15 % of a ballot's server CPU, twice per ballot
+# (the CSRF check, then the endpoint; issue 11). Only the signature's verdict is kept: the age
+# is checked on every read (read_token), revocation in the database on every request
+# (credentials), so a cached token that expired or was signed out is refused exactly as before.
+# Only good signatures are kept (only this server can make one, so a flood of forged headers
+# neither fills the cache with junk nor makes it large); per signing key, so a changed
+# MEETINGROOM_KEY never finds the old key's verdicts.
+_VERIFIED_MAX = 4096
+_verified_cache: OrderedDict[tuple[str, str], tuple[str, int]] = OrderedDict()
+_verified_lock = threading.Lock()  # read_token runs on the loop and in the threadpool
+
+
+def _verified(token: str) -> tuple[str, int] | None:
+    """(key, signed at in epoch seconds) of a token whose signature holds, whatever its age."""
+    entry = (get_settings().key, token)
+    with _verified_lock:
+        found = _verified_cache.get(entry)
+        if found is not None:
+            _verified_cache.move_to_end(entry)
+            return found
     try:
-        data = _serializer("api-token").loads(token, max_age=TOKEN_MAX_AGE)
-    except (BadSignature, SignatureExpired):
+        data, signed = _serializer("api-token").loads(token, return_timestamp=True)
+    except BadSignature:  # (SignatureExpired is one, but without max_age it is never raised)
         return None
     key: object = cast(dict[str, object], data).get("k") if isinstance(data, dict) else None
-    return key if isinstance(key, str) else None
+    if not isinstance(key, str):
+        return None
+    found = (key, int(signed.timestamp()))
+    with _verified_lock:
+        _verified_cache[entry] = found
+        while len(_verified_cache) > _VERIFIED_MAX:
+            _verified_cache.popitem(last=False)
+    return found
 
 
 def make_token(user_id: int, user_agent: str = "") -> str:

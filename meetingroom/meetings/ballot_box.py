@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -38,15 +39,46 @@ STALE_TOKEN_MESSAGE = "The access token is not valid (expired or signed out). Lo
 
 
 
+# The compression app.py's BrotliMiddleware gives a response (brotli_asgi's defaults: quality 4,
+# text mode, 22-bit window; its gzip fallback is Starlette's level 9), and the size below which
+# it gives none (its minimum_size; tests/meetings/test_ballot_batch.py checks they agree).
+COMPRESS_MIN_SIZE = 500
+
+
+def content_coding(accept_encoding: str) -> str | None:
+    """The coding BrotliMiddleware would pick for this Accept-Encoding (it tests for the
+    substrings, br first): "br", "gzip" or None."""
+    if "br" in accept_encoding:
+        return "br"
+    if "gzip" in accept_encoding:
+        return "gzip"
+    return None
+
+
+def _compress(body: bytes, coding: str) -> bytes:
+    if coding == "br":
+        import brotli  # pyright: ignore[reportMissingTypeStubs] - untyped: bytes in, bytes out
+
+        compress = cast("Callable[..., bytes]", brotli.compress)  # pyright: ignore[reportUnknownMemberType]
+        text = cast(int, brotli.MODE_TEXT)  # pyright: ignore[reportUnknownMemberType]
+        return compress(body, mode=text, quality=4, lgwin=22, lgblock=0)
+    import zlib
+
+    gz = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return gz.compress(body) + gz.flush()
+
+
 class Tallies(dict[str, TallyData]):
     """locale -> the item's tally (state.build_tally), shared by every ballot of one batch; its
-    201's JSON body is made once per batch and locale (`body`), not once per request: a
-    tally names who voted, so 500 answers of up to 500 ids each were O(members²) of
-    validation and encoding (issue 11)."""
+    201's JSON body is made once per batch and locale (`body`), and compressed once per batch,
+    locale and coding (`encoded`), not once per request: a tally names who voted, so 500
+    answers of up to 500 ids each were O(members²) of validation, encoding and compression
+    (issue 11)."""
 
     def __init__(self, tallies: Mapping[str, TallyData]) -> None:
         super().__init__(tallies)
         self._bodies: dict[str, bytes] = {}
+        self._encoded: dict[tuple[str, str], bytes] = {}
 
     def body(self, locale: str) -> bytes:
         """The 201's body in this locale (else the first one): the tally as TallyOut."""
@@ -55,6 +87,18 @@ class Tallies(dict[str, TallyData]):
         if body is None:
             body = self._bodies[locale] = TallyOut.model_validate(tally).model_dump_json().encode()
         return body
+
+    def encoded(self, locale: str, accept_encoding: str) -> tuple[bytes, str | None]:
+        """The body as sent to a client that accepts these codings, and its Content-Encoding
+        (None: as is): what BrotliMiddleware would have made of `body`, made once."""
+        body = self.body(locale)
+        coding = content_coding(accept_encoding)
+        if coding is None or len(body) < COMPRESS_MIN_SIZE:
+            return body, None
+        done = self._encoded.get((locale, coding))
+        if done is None:
+            done = self._encoded[locale, coding] = _compress(body, coding)
+        return done, coding
 
 
 Outcome = Tallies | BaseException  # what one ballot came to: its 201's tallies, or the error

@@ -217,3 +217,57 @@ def test_a_batch_notes_every_voter_seen_in_one_update(client, meet, committee, m
         "UPDATE AUTH_SESSION")]) == 1
     keyed = [s for s in statements if "auth_session.key_hash" in s]
     assert len(keyed) == 1  # the five credentials in one query
+
+
+
+def test_the_201_is_compressed_once_per_batch_and_decodes_the_same(
+        client, app, meet, committee, make_proposal, monkeypatch):
+    """Tallies.encoded: compressed as BrotliMiddleware would (br, else gzip, from its minimum
+    size), once per batch and coding, with Content-Encoding and Vary set so the middleware
+    passes it through; every client decodes the same body."""
+    import gzip
+
+    import brotli
+    from brotli_asgi import BrotliMiddleware
+
+    size = next(m.kwargs["minimum_size"] for m in app.user_middleware
+                if m.cls is BrotliMiddleware)
+    assert size == ballot_box.COMPRESS_MIN_SIZE  # the rule every other response follows
+    monkeypatch.setattr(ballot_box, "COMPRESS_MIN_SIZE", 0)  # nine voters' tally is small
+    made: list[str] = []
+    real = ballot_box._compress
+
+    def counted(body: bytes, coding: str) -> bytes:
+        made.append(coding)
+        return real(body, coding)
+
+    monkeypatch.setattr(ballot_box, "_compress", counted)
+    monkeypatch.setattr(ballot_box, "GATHER_SECONDS", 1.0)  # all nine in one batch
+    _open(meet, committee, make_proposal)
+    accepts = ["gzip, deflate, br", "gzip", "identity", "br"] * 2 + [""]
+    barrier = threading.Barrier(len(committee))
+    replies: list = [None] * len(committee)
+
+    def one(n: int) -> None:
+        barrier.wait()
+        replies[n] = client.post(f"/api/v1/items/{meet.items[0]}/ballots",
+                                 headers={**auth(committee[n]), "Accept-Encoding": accepts[n]},
+                                 json={"choice": "agree"})
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(len(committee))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(made) == ["br", "gzip"]  # one batch: each coding compressed once
+    for accept, r in zip(accepts, replies, strict=True):
+        assert r.status_code == 201
+        coding = "br" if "br" in accept else "gzip" if "gzip" in accept else None
+        assert r.headers.get("content-encoding") == coding, accept
+        assert (r.headers.get("vary") == "Accept-Encoding") == (coding is not None)
+        assert r.content == replies[2].content  # decoded by httpx: the identity body
+    assert replies[2].json()["cast"] == 9
+    # the bytes are br and gzip of exactly the body
+    tallies = ballot_box.Tallies({"en": meet.tally()})
+    (br, _), (gz, _) = tallies.encoded("en", "br"), tallies.encoded("en", "gzip")
+    assert brotli.decompress(br) == gzip.decompress(gz) == tallies.body("en")
