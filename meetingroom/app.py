@@ -8,7 +8,6 @@ import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from brotli_asgi import BrotliMiddleware
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -19,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from meetingroom import __version__, i18n, links
 from meetingroom.auth.ratelimit import TrustedProxyMiddleware
 from meetingroom.auth.sessions import SessionMiddleware
+from meetingroom.compression import CompressionMiddleware
 from meetingroom.errors import DomainError, TooManyRequests
 from meetingroom.live.hub import make_hub
 from meetingroom.private import private_dir
@@ -309,8 +309,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SessionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     # Photos are JPEG already: compressing them again costs CPU and saves nothing.
-    app.add_middleware(BrotliMiddleware, minimum_size=500, gzip_fallback=True,
-                       excluded_handlers=[r"^/photos/"])
+    app.add_middleware(CompressionMiddleware, minimum_size=500, excluded_paths=r"^/photos/")
     # Outermost: the client's address and scheme are settled before anything reads them.
     app.add_middleware(TrustedProxyMiddleware)
 

@@ -1,7 +1,8 @@
 """Every resident page's first load is at most 30 KB compressed (issue 13 §3): the page, its
-stylesheets, scripts and icon, brotli-compressed as the app sends them (quality 4, brotli_asgi's
-default) plus a few hundred bytes of headers each. `bench/page_weight.py` measures the same in
-Chromium; this test keeps the budget from creeping back."""
+stylesheets, scripts and icon, brotli-compressed as the app sends them (meetingroom.compression:
+quality 1 for pages, 4 for static files) plus a few hundred bytes of headers each.
+`bench/page_weight.py` measures the same in Chromium; this test keeps the budget from creeping
+back."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 
 import brotli
 
+from meetingroom.compression import brotli_quality
 from tests.conftest import login
 
 BUDGET = 30 * 1024
@@ -22,10 +24,10 @@ def first_load(client, path: str) -> tuple[int, list[str]]:
     assert r.status_code == 200, (path, r.status_code)
     assets = re.findall(r'<link rel="(?:stylesheet|icon)" href="([^"]+)"', r.text)
     assets += re.findall(r'<script src="([^"]+)"', r.text)
-    total = len(brotli.compress(r.content, quality=4)) + HEADERS
+    total = len(brotli.compress(r.content, quality=brotli_quality(path))) + HEADERS
     for asset in assets:
         body = client.get(asset).content
-        total += len(brotli.compress(body, quality=4)) + HEADERS
+        total += len(brotli.compress(body, quality=brotli_quality(asset))) + HEADERS
     return total, assets
 
 
