@@ -3,9 +3,10 @@ language; CSRF and Origin checks for state-changing requests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlmodel import Session
 
@@ -164,6 +165,13 @@ class CommunityInfo:
     self_registration: bool
 
 
+# Built once: the columns of CommunityInfo, in its order.
+_columns = Community.__table__.c  # pyright: ignore[reportAttributeAccessIssue] - SQLModel's table
+_COMMUNITY = sa.select(*(_columns[f.name] for f in fields(CommunityInfo)))
+_COMMUNITY_BY_ID = _COMMUNITY.where(_columns.id == sa.bindparam("id"))
+_COMMUNITY_BY_SLUG = _COMMUNITY.where(_columns.slug == sa.bindparam("slug"))
+
+
 async def load_page_context(request: Request, session: SessionDep) -> None:
     """Pages need the viewer and community for the base layout (plain copies, see Viewer).
     Loaded in the endpoint's own worker-thread trip, just before it, rather than in a trip of
@@ -171,11 +179,27 @@ async def load_page_context(request: Request, session: SessionDep) -> None:
     before_endpoint(session, lambda: _load_page_context(request, session))
 
 
+def _community_info(session: Session, user: User | None) -> CommunityInfo:
+    """The layout's community in one Core query, its row straight into CommunityInfo: the ORM
+    statement this replaced (built, compiled from cache, executed, loaded into an instance) was
+    about a quarter of the home page's CPU (issue 11). Not cached across requests: the settings
+    console changes these fields, and every worker must show a change at once."""
+    from meetingroom.community.service import DEFAULT_SLUG, default_community
+
+    if user is not None:
+        row = session.execute(_COMMUNITY_BY_ID, {"id": user.community_id}).one()
+    else:
+        row = session.execute(_COMMUNITY_BY_SLUG, {"slug": DEFAULT_SLUG}).first()
+        if row is None:  # first start: create it as default_community does
+            c = default_community(session)
+            return CommunityInfo(c.id, c.name, c.slug, c.adoption_rule, c.adoption_base,
+                                 c.self_registration)
+    return CommunityInfo(*row)
+
+
 def _load_page_context(request: Request, session: Session) -> None:
     user = load_user(session, request)
-    c = _community_of(request, session)
-    request.state.community = CommunityInfo(c.id, c.name, c.slug, c.adoption_rule,
-                                            c.adoption_base, c.self_registration)
+    request.state.community = _community_info(session, user)
     if user is not None:
         from meetingroom.notifications import unread_count
 
