@@ -34,7 +34,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = {"width": 390, "height": 844}
 BUDGET_KB = 60
-COMPRESS_MIN_BYTES = 500  # BrotliMiddleware(minimum_size=500) in meetingroom/app.py
+COMPRESS_MIN_BYTES = 500  # compression.MINIMUM_SIZE (meetingroom/compression.py)
 TEXT_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml",
               "application/xml")
 

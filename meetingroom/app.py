@@ -309,7 +309,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SessionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     # Photos are JPEG already: compressing them again costs CPU and saves nothing.
-    app.add_middleware(CompressionMiddleware, minimum_size=500, excluded_paths=r"^/photos/")
+    app.add_middleware(CompressionMiddleware, excluded_paths=r"^/photos/")
     # Outermost: the client's address and scheme are settled before anything reads them.
     app.add_middleware(TrustedProxyMiddleware)
 

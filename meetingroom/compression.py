@@ -25,14 +25,33 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 PAGE_QUALITY = 1  # dynamic responses: pages, fragments, JSON
 STATIC_QUALITY = 4  # /static/: larger, cached by the browser, counted by the page-weight test
 GZIP_LEVEL = 9  # what Starlette's GZipResponder used (via brotli_asgi)
+MINIMUM_SIZE = 500  # smaller answers go as they are: the headers would outweigh the saving
 
 
 def brotli_quality(path: str) -> int:
     return STATIC_QUALITY if path.startswith("/static/") else PAGE_QUALITY
 
 
+def coding_for(accept_encoding: str) -> str | None:
+    """The coding a response gets for this Accept-Encoding: "br", "gzip" or None."""
+    if "br" in accept_encoding:
+        return "br"
+    if "gzip" in accept_encoding:
+        return "gzip"
+    return None
+
+
+def compress(body: bytes, coding: str, quality: int = PAGE_QUALITY) -> bytes:
+    """`body` in one piece as `coding` ("br" or "gzip"); also used by answers that compress
+    once for many requests (ballot_box.Tallies)."""
+    if coding == "br":
+        return brotli.compress(body, quality=quality, mode=brotli.MODE_TEXT)
+    compressor = zlib.compressobj(GZIP_LEVEL, wbits=31)  # wbits 31: a gzip header
+    return compressor.compress(body) + compressor.flush()
+
+
 class CompressionMiddleware:
-    def __init__(self, app: ASGIApp, minimum_size: int = 500,
+    def __init__(self, app: ASGIApp, minimum_size: int = MINIMUM_SIZE,
                  excluded_paths: str | None = None) -> None:
         self.app = app
         self.minimum_size = minimum_size
@@ -42,12 +61,8 @@ class CompressionMiddleware:
         if scope["type"] != "http" or (self.excluded and self.excluded.search(scope["path"])):
             await self.app(scope, receive, send)
             return
-        accept = Headers(scope=scope).get("accept-encoding", "")
-        if "br" in accept:
-            encoding = "br"
-        elif "gzip" in accept:
-            encoding = "gzip"
-        else:
+        encoding = coding_for(Headers(scope=scope).get("accept-encoding", ""))
+        if encoding is None:
             await self.app(scope, receive, send)
             return
         responder = _Responder(send, encoding, brotli_quality(scope["path"]), self.minimum_size)
@@ -98,7 +113,7 @@ class _Responder:
         headers["Content-Encoding"] = self.encoding
         headers.add_vary_header("Accept-Encoding")
         if not more:
-            message["body"] = body = self._compress(body)
+            message["body"] = body = compress(body, self.encoding, self.quality)
             headers["Content-Length"] = str(len(body))
             await self._send(start)
             await self._send(message)
@@ -108,12 +123,6 @@ class _Responder:
                          if self.encoding == "br" else zlib.compressobj(GZIP_LEVEL, wbits=31))
         await self._send(start)
         await self._send_part(message)
-
-    def _compress(self, body: bytes) -> bytes:
-        if self.encoding == "br":
-            return brotli.compress(body, quality=self.quality, mode=brotli.MODE_TEXT)
-        compressor = zlib.compressobj(GZIP_LEVEL, wbits=31)  # wbits 31: a gzip header
-        return compressor.compress(body) + compressor.flush()
 
     async def _send_part(self, message: Message) -> None:
         streamer = self.streamer

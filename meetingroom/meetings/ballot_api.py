@@ -44,7 +44,7 @@ async def cast_ballot(item_id: Id, body: BallotIn, request: Request) -> Response
     tallies = await box_of(request.app).cast(credential=credential, item_id=item_id,
                                              choice=body.choice)
     # The body the response model would give, encoded and compressed once for the whole batch
-    # (Tallies.encoded); with Content-Encoding set, BrotliMiddleware passes it through as is.
+    # (Tallies.encoded); with Content-Encoding set, CompressionMiddleware passes it through as is.
     sent, coding = tallies.encoded(get_locale(), request.headers.get("accept-encoding", ""))
     if coding is None:
         return Response(sent, status_code=201, media_type="application/json")

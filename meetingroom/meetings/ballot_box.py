@@ -18,14 +18,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import cast
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
-from meetingroom import db
+from meetingroom import compression, db
+from meetingroom.compression import compress
 from meetingroom.errors import DomainError, NotAuthenticated
 from meetingroom.live.hub import Event, Publisher
 from meetingroom.meetings.schemas import TallyOut
@@ -37,35 +37,6 @@ GATHER_SECONDS = 0.002  # how long an idle box waits for more ballots before it 
 MAX_BATCH = 500  # ballots per transaction at most (a transaction holds the meeting's lock)
 STALE_TOKEN_MESSAGE = "The access token is not valid (expired or signed out). Log in again."  # noqa: S105
 
-
-
-# The compression app.py's BrotliMiddleware gives a response (brotli_asgi's defaults: quality 4,
-# text mode, 22-bit window; its gzip fallback is Starlette's level 9), and the size below which
-# it gives none (its minimum_size; tests/meetings/test_ballot_batch.py checks they agree).
-COMPRESS_MIN_SIZE = 500
-
-
-def content_coding(accept_encoding: str) -> str | None:
-    """The coding BrotliMiddleware would pick for this Accept-Encoding (it tests for the
-    substrings, br first): "br", "gzip" or None."""
-    if "br" in accept_encoding:
-        return "br"
-    if "gzip" in accept_encoding:
-        return "gzip"
-    return None
-
-
-def _compress(body: bytes, coding: str) -> bytes:
-    if coding == "br":
-        import brotli  # pyright: ignore[reportMissingTypeStubs] - untyped: bytes in, bytes out
-
-        compress = cast("Callable[..., bytes]", brotli.compress)  # pyright: ignore[reportUnknownMemberType]
-        text = cast(int, brotli.MODE_TEXT)  # pyright: ignore[reportUnknownMemberType]
-        return compress(body, mode=text, quality=4, lgwin=22, lgblock=0)
-    import zlib
-
-    gz = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    return gz.compress(body) + gz.flush()
 
 
 class Tallies(dict[str, TallyData]):
@@ -90,14 +61,14 @@ class Tallies(dict[str, TallyData]):
 
     def encoded(self, locale: str, accept_encoding: str) -> tuple[bytes, str | None]:
         """The body as sent to a client that accepts these codings, and its Content-Encoding
-        (None: as is): what BrotliMiddleware would have made of `body`, made once."""
+        (None: as is): what app.py's CompressionMiddleware would have made of `body`, made once."""
         body = self.body(locale)
-        coding = content_coding(accept_encoding)
-        if coding is None or len(body) < COMPRESS_MIN_SIZE:
+        coding = compression.coding_for(accept_encoding)
+        if coding is None or len(body) < compression.MINIMUM_SIZE:
             return body, None
         done = self._encoded.get((locale, coding))
         if done is None:
-            done = self._encoded[locale, coding] = _compress(body, coding)
+            done = self._encoded[locale, coding] = compress(body, coding)
         return done, coding
 
 

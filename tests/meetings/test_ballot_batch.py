@@ -222,26 +222,24 @@ def test_a_batch_notes_every_voter_seen_in_one_update(client, meet, committee, m
 
 def test_the_201_is_compressed_once_per_batch_and_decodes_the_same(
         client, app, meet, committee, make_proposal, monkeypatch):
-    """Tallies.encoded: compressed as BrotliMiddleware would (br, else gzip, from its minimum
-    size), once per batch and coding, with Content-Encoding and Vary set so the middleware
-    passes it through; every client decodes the same body."""
+    """Tallies.encoded: compressed as app.py's CompressionMiddleware would (br, else gzip, from
+    its minimum size), once per batch and coding, with Content-Encoding and Vary set so the
+    middleware passes it through; every client decodes the same body."""
     import gzip
 
     import brotli
 
-    # app.py's compression middleware, whichever it is: the one with a minimum size
-    size = next(m.kwargs["minimum_size"] for m in app.user_middleware
-                if "minimum_size" in m.kwargs)
-    assert size == ballot_box.COMPRESS_MIN_SIZE  # the rule every other response follows
-    monkeypatch.setattr(ballot_box, "COMPRESS_MIN_SIZE", 0)  # nine voters' tally is small
+    from meetingroom import compression
+
+    monkeypatch.setattr(compression, "MINIMUM_SIZE", 0)  # nine voters' tally is small
     made: list[str] = []
-    real = ballot_box._compress
+    real = compression.compress
 
     def counted(body: bytes, coding: str) -> bytes:
         made.append(coding)
         return real(body, coding)
 
-    monkeypatch.setattr(ballot_box, "_compress", counted)
+    monkeypatch.setattr(ballot_box, "compress", counted)
     monkeypatch.setattr(ballot_box, "GATHER_SECONDS", 1.0)  # all nine in one batch
     _open(meet, committee, make_proposal)
     accepts = ["gzip, deflate, br", "gzip", "identity", "br"] * 2 + [""]
