@@ -13,7 +13,7 @@ inserted with SQL and given bearer tokens directly (no Argon2 login each, bench/
 one meeting and opens it, through the API.
 
 Then, at once:
-- Locust (`locust`, bench/locustfile.py, headless, one process) runs the residents (pages, the
+- Locust (`locust`, bench/locustfile.py, headless, one process, FastHttpUser) runs the residents (pages, the
   suggestion list and its next page by cursor, resolutions, the meeting page; now and then a new
   suggestion or a support), the members (each polls the meeting every 2 s and votes once on each
   open item), the secretary (opens a vote, closes it 10 s later, the next item) and a probe on
@@ -37,8 +37,10 @@ import csv
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -48,13 +50,13 @@ import sqlalchemy as sa
 
 try:  # python bench/busy_evening.py
     from app_server import DEMO, DEMO_PASSWORD, AppServer
-    from fanout import sum_cpu
+    from fanout import CLK_TCK, proc_cpu_s
     from live_meeting import LiveMeeting
     from pages import insert_suggestions
     from ws_clients import ClientSwarm, raise_nofile_limit
 except ImportError:  # pragma: no cover
     from bench.app_server import DEMO, DEMO_PASSWORD, AppServer
-    from bench.fanout import sum_cpu
+    from bench.fanout import CLK_TCK, proc_cpu_s
     from bench.live_meeting import LiveMeeting
     from bench.pages import insert_suggestions
     from bench.ws_clients import ClientSwarm, raise_nofile_limit
@@ -133,6 +135,107 @@ def prepare(server: AppServer, args: argparse.Namespace) -> dict[str, Any]:
             "suggestion_ids": suggestion_ids, "live_url": meeting.live_url()}
 
 
+def _machine_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies of every core, from /proc/stat's first line."""
+    with open("/proc/stat") as fh:
+        f = [int(x) for x in fh.readline().split()[1:]]
+    idle = f[3] + f[4]  # idle + iowait
+    return sum(f[:8]) - idle, sum(f[:8])
+
+
+def _postgres_backends(db_name: str | None) -> list[int]:
+    """PostgreSQL's backends serving the bench database (their title names the database)."""
+    if not db_name:
+        return []
+    needle = f" {db_name} ".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if cmdline.startswith(b"postgres: ") and needle in cmdline:
+                pids.append(int(entry.name))
+    return pids
+
+
+def _redis_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "redis-server":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+class CpuAccount:
+    """Where the machine's CPU went during the run, by process group: utime + stime read from
+    /proc at the start, every second (so a PostgreSQL backend that comes or goes in the run
+    is counted up to its last sample) and at the end. Locust is this script's child: its CPU
+    (with its worker processes') is the children's rusage once it is reaped, exact.
+
+    `machine` is every core's busy time (/proc/stat); `other` is what no group explains: the
+    other sessions on a shared machine, this script itself, the kernel's own work. PostgreSQL
+    and Redis are shared servers: Redis's figure includes whatever else uses it then."""
+
+    def __init__(self, groups: dict[str, Any]) -> None:
+        self.groups = groups  # name -> () -> pids
+        self.first: dict[str, dict[int, float]] = {g: {} for g in groups}
+        self.last: dict[str, dict[int, float]] = {g: {} for g in groups}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _sample(self, initial: bool = False) -> None:
+        for name, pids_of in self.groups.items():
+            for pid in pids_of():
+                cpu = proc_cpu_s(pid)
+                if cpu <= 0:
+                    continue
+                if pid not in self.first[name]:  # a process that started in the run counts whole
+                    self.first[name][pid] = cpu if initial else 0.0
+                self.last[name][pid] = cpu
+
+    def _loop(self) -> None:
+        while not self._stop.wait(1.0):
+            self._sample()
+
+    def start(self) -> None:
+        self.t0 = time.monotonic()
+        self.machine0 = _machine_jiffies()
+        self.children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self._sample(initial=True)
+        self._thread.start()
+
+    def stop(self) -> dict[str, Any]:
+        """Call once Locust has been reaped (its CPU is then in the children's rusage)."""
+        self._sample()
+        self._stop.set()
+        self._thread.join()
+        window = time.monotonic() - self.t0
+        busy0, total0 = self.machine0
+        busy1, total1 = _machine_jiffies()
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = {name: sum(self.last[name][p] - self.first[name][p] for p in self.last[name])
+               for name in self.groups}
+        # The children's rusage also holds the set-up's `meetingroom demo` only if it ended in
+        # the window (it did not: it ran before start), so the delta is Locust's alone.
+        cpu["locust"] = (ru.ru_utime + ru.ru_stime) - (self.children0.ru_utime
+                                                      + self.children0.ru_stime)
+        machine = (busy1 - busy0) / CLK_TCK
+        cores = (total1 - total0) / CLK_TCK / window if window else 0
+        cpu["other"] = machine - sum(cpu.values())
+        return {"window_s": round(window, 1), "cores": os.cpu_count(),
+                "machine_busy_s": round(machine, 1),
+                "machine_busy_share": round(machine / (cores * window), 2) if window else None,
+                "by_group_s": {k: round(v, 1) for k, v in cpu.items()},
+                "by_group_cores": {k: round(v / window, 2) for k, v in cpu.items()}
+                if window else {}}
+
+
 def read_stats(prefix: Path) -> dict[str, dict[str, Any]]:
     rows = {}
     with open(f"{prefix}_stats.csv", newline="") as fh:
@@ -209,17 +312,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"  viewers ready {ready}, failed {failed}; locust for {args.duration} s",
               file=sys.stderr, flush=True)
         users = args.residents + args.members + 1 + 2
-        env = {**os.environ, "BUSY_EVENING": json.dumps(setup)}
+        env = {**os.environ, "BUSY_EVENING": json.dumps(setup),
+               "BUSY_EVENING_CLIENT": args.locust_client}
         cmd = [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
                "--host", server.url, "-u", str(users), "-r", str(args.spawn_rate),
                "-t", f"{args.duration + users // args.spawn_rate}s", "--reset-stats",
                "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
                "--stop-timeout", "15"]
-        pids = server.pids()
-        cpu0, w0 = sum_cpu(pids), time.monotonic()
+        if args.locust_processes > 1:
+            cmd += ["--processes", str(args.locust_processes)]
+        server_pids = server.pids()
+        swarm_pids = swarm.pids()
+        account = CpuAccount({"server": lambda: server_pids, "viewers": lambda: swarm_pids,
+                              "postgres": lambda: _postgres_backends(server.db_name),
+                              "redis": _redis_pids})
+        load_start = os.getloadavg()
+        account.start()
         locust = subprocess.run(cmd, env=env, capture_output=True, text=True,
                                 timeout=args.duration + 300)
-        cpu, window = sum_cpu(pids) - cpu0, time.monotonic() - w0
+        cpu_use = account.stop()
+        cpu_use["load_avg_start"] = [round(x, 2) for x in load_start]
+        cpu_use["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+        cpu, window = cpu_use["by_group_s"]["server"], cpu_use["window_s"]
         if locust.returncode not in (0, 1):  # 1: some request failed (reported below)
             raise RuntimeError(f"locust failed ({locust.returncode}):\n{locust.stderr[-3000:]}")
         time.sleep(2)  # the last events reach the viewers
@@ -242,6 +356,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "request_failures": failures,
             "errors": failures + viewers["failed"] + viewers["dropped"] + viewers["seq_gaps"],
             "server_cpu_s": round(cpu, 1), "window_s": round(window, 1),
+            "server_cpu_ms_per_request": round(cpu * 1000 / stats["Aggregated"]["requests"], 2)
+            if stats.get("Aggregated", {}).get("requests") else None,
+            "cpu": cpu_use,
             "locust_stderr_tail": locust.stderr[-2000:]}
 
 
@@ -269,7 +386,13 @@ def print_result(result: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"worst page p99 {result['page_p99_ms_worst']} ms (target <= 300), baseline /healthz "
           f"p99 {result['baseline_p99_ms']} ms in the same run (x{result['page_p99_ratio_worst']});"
           f" errors {result['errors']}; server CPU {result['server_cpu_s']} s in "
-          f"{result['window_s']} s")
+          f"{result['window_s']} s ({result['server_cpu_ms_per_request']} ms per request)")
+    c = result["cpu"]
+    print(f"CPU by process group in {c['window_s']} s on {c['cores']} cores (core-seconds, "
+          f"cores used): " + ", ".join(f"{k} {v} s ({c['by_group_cores'][k]})"
+                                       for k, v in c["by_group_s"].items())
+          + f"; machine busy {c['machine_busy_s']} s ({c['machine_busy_share']:.0%}); load "
+          f"average {c['load_avg_start']} at the start, {c['load_avg_end']} at the end")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,6 +408,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--suggestions", type=int, default=2000)
     p.add_argument("--duration", type=int, default=120, help="seconds at full load")
     p.add_argument("--spawn-rate", type=int, default=30)
+    p.add_argument("--locust-client", choices=("fast", "requests"), default="fast",
+                   help="Locust's FastHttpUser, or HttpUser (requests) for comparison")
+    p.add_argument("--locust-processes", type=int, default=1,
+                   help="Locust's --processes (more than 1 only if one process is CPU-bound)")
     p.add_argument("--json", metavar="PATH")
     args = p.parse_args(argv)
     started = time.time()

@@ -5,6 +5,11 @@ the people, adds the 2,000 live-feed viewers and reads the figures; it hands thi
 setup in the environment variable BUSY_EVENING (JSON).
 
 Only loopback addresses: the host is the bench server on 127.0.0.1.
+
+The users are Locust's `FastHttpUser` (geventhttpclient): the same requests (headers, form and
+JSON bodies, names in the stats) at a fraction of `HttpUser`'s (requests') CPU each, so that on
+a shared machine the load generator takes less of the CPU the server needs. BUSY_EVENING_CLIENT=
+requests (busy_evening.py --locust-client requests) runs them as `HttpUser`, for comparison.
 """
 
 from __future__ import annotations
@@ -16,16 +21,19 @@ import random
 import threading
 import time
 
-from locust import HttpUser, between, constant, task
+from locust import FastHttpUser, HttpUser, between, constant, task
 
 SETUP = json.loads(os.environ.get("BUSY_EVENING", "{}"))
 _residents = itertools.count()
 _members = itertools.count()
 CHOICES = ("agree", "agree", "agree", "oppose", "abstain")
 PHOTO_FREE_BODY = "楼道的路灯坏了两个星期，晚上很黑，老人上下楼不方便，请尽快修理。"
+# requests' default Accept-Encoding is "gzip, deflate, br", geventhttpclient's too.
+BaseUser = HttpUser if os.environ.get("BUSY_EVENING_CLIENT") == "requests" else FastHttpUser
+RESIDENT_HEADERS = {"Accept-Encoding": "br, gzip", "Accept-Language": "zh-CN,zh;q=0.9"}
 
 
-class Resident(HttpUser):
+class Resident(BaseUser):
     """Browses the public pages like a phone would; now and then suggests or supports."""
 
     weight = 300
@@ -34,12 +42,13 @@ class Resident(HttpUser):
     # 124 resets); `serve` keeps idle connections 75 s now, and the shorter pause stays as the
     # heavier load.
     wait_time = between(1, 4.5)
+    default_headers = RESIDENT_HEADERS  # FastHttpUser's session headers
 
     def on_start(self) -> None:
         tokens = SETUP["resident_tokens"]
         self.auth = {"Authorization": f"Bearer {tokens[next(_residents) % len(tokens)]}"}
-        self.client.headers.update({"Accept-Encoding": "br, gzip",
-                                    "Accept-Language": "zh-CN,zh;q=0.9"})
+        if BaseUser is HttpUser:
+            self.client.headers.update(RESIDENT_HEADERS)
 
     @task(6)
     def home(self) -> None:
@@ -81,7 +90,7 @@ class Resident(HttpUser):
                          name="api POST /suggestions/{id}/support")
 
 
-class Member(HttpUser):
+class Member(BaseUser):
     """A committee member's phone: reads the meeting, votes on each item once it opens."""
 
     weight = 30
@@ -110,7 +119,7 @@ class Member(HttpUser):
                 self.voted.add(item["id"])
 
 
-class Secretary(HttpUser):
+class Secretary(BaseUser):
     """Opens a vote on the next item, lets it run, closes it: an item every ~12 s."""
 
     fixed_count = 1
@@ -135,7 +144,7 @@ class Secretary(HttpUser):
         time.sleep(2)
 
 
-class Probe(HttpUser):
+class Probe(BaseUser):
     """The baseline of the same run: a trivial endpoint, under the same load."""
 
     fixed_count = 2
