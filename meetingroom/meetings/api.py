@@ -3,7 +3,11 @@ call one service, answer with the object state.py builds (the live feed sends th
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+import threading
+import time
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
 from meetingroom.db import SessionDep
@@ -36,6 +40,45 @@ router = APIRouter(tags=["meetings"], dependencies=[Depends(bind_hub)])
 def _meeting(session: Session, community_id: Id, meeting_id: Id) -> state.MeetingData:
     st = service.meeting_state(session, community_id=community_id, meeting_id=meeting_id)
     return state.meeting_data(st, get_locale())
+
+
+class MeetingBodies:
+    """`GET /meetings/{id}` encoded once per meeting version and locale, kept TTL seconds.
+
+    A meeting screen (a member's phone during the vote) polls this every few seconds; building
+    it is ~20 queries and the MeetingOut validation. Every change the live feed reports bumps
+    the meeting's seq in its own transaction, and each request reads the seq first (one row),
+    so such a change is never served stale, on any worker. What is not in the feed (a member's
+    name, a seat given before the meeting opens, a proposal's title) is shown at most TTL
+    seconds late: the same as a poll that came a second earlier."""
+
+    TTL = 1.0
+    MAX = 256  # meetings x locales held per worker; past that the cache starts over
+
+    def __init__(self) -> None:
+        self._bodies: dict[tuple[int, str], tuple[tuple[int, datetime], float, bytes]] = {}
+        self._lock = threading.Lock()
+        self.clock = time.monotonic
+
+    def get(self, meeting_id: int, locale: str, version: tuple[int, datetime]) -> bytes | None:
+        hit = self._bodies.get((meeting_id, locale))
+        if hit is not None and hit[0] == version and self.clock() < hit[1]:
+            return hit[2]
+        return None
+
+    def put(self, meeting_id: int, locale: str, version: tuple[int, datetime],
+            body: bytes) -> None:
+        with self._lock:
+            if len(self._bodies) >= self.MAX:
+                self._bodies.clear()
+            self._bodies[(meeting_id, locale)] = (version, self.clock() + self.TTL, body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._bodies.clear()
+
+
+meeting_bodies = MeetingBodies()
 
 
 def _tally(session: Session, community_id: Id, item_id: Id) -> state.TallyData:
@@ -77,8 +120,17 @@ def convene(body: ConveneIn, user: CurrentUser, session: SessionDep):
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingOut,
             summary="A meeting: S, P, quorum with its rule, agenda")
-def get_meeting(meeting_id: Id, session: SessionDep, community: CurrentCommunity):
-    return _meeting(session, community.id, meeting_id)
+def get_meeting(meeting_id: Id, session: SessionDep, community: CurrentCommunity) -> Response:
+    locale = get_locale()
+    version = service.meeting_version(session, community_id=community.id,
+                                      meeting_id=meeting_id)
+    body = meeting_bodies.get(meeting_id, locale, version) if version else None
+    if body is None:  # not cached, or another community's meeting (meeting_state: 404)
+        st = service.meeting_state(session, community_id=community.id, meeting_id=meeting_id)
+        body = MeetingOut.model_validate(state.meeting_data(st, locale)).model_dump_json(
+            by_alias=True).encode()
+        meeting_bodies.put(meeting_id, locale, (st.meeting.seq, st.meeting.created_at), body)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/meetings/{meeting_id}/tallies", response_model=list[TallyOut],

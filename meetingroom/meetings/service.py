@@ -75,6 +75,16 @@ def get_item(session: Session, *, community_id: int, item_id: int) -> AgendaItem
     return item
 
 
+def meeting_version(session: Session, *, community_id: int,
+                    meeting_id: int) -> tuple[int, datetime] | None:
+    """The meeting's (seq, created_at), one indexed row; None if it is not this community's.
+    seq moves with every change the live feed reports; created_at tells apart two meetings
+    that had the same id (a database restored or recreated under a running worker)."""
+    row = session.exec(select(col(Meeting.seq), col(Meeting.created_at)).where(
+        col(Meeting.id) == meeting_id, col(Meeting.community_id) == community_id)).first()
+    return None if row is None else (row[0], row[1])
+
+
 def meeting_state(session: Session, *, community_id: int, meeting_id: int) -> state.MeetingState:
     """The meeting as every screen shows it (state.meeting_data builds the API object)."""
     get_meeting(session, community_id=community_id, meeting_id=meeting_id)
