@@ -13,11 +13,12 @@ inserted with SQL and given bearer tokens directly (no Argon2 login each, bench/
 one meeting and opens it, through the API.
 
 Then, at once:
-- Locust (`locust`, bench/locustfile.py, headless, one process, FastHttpUser) runs the residents (pages, the
-  suggestion list and its next page by cursor, resolutions, the meeting page; now and then a new
-  suggestion or a support), the members (each polls the meeting every 2 s and votes once on each
-  open item), the secretary (opens a vote, closes it 10 s later, the next item) and a probe on
-  /healthz every 0.5 s: the same run's baseline, so the page figures are also given as ratios.
+- Locust (`locust`, bench/locustfile.py, headless, one process, FastHttpUser) runs the
+  residents (pages, the suggestion list and its next page by cursor, resolutions, the meeting
+  page; now and then a new suggestion or a support), the members (each polls the meeting every
+  2 s and votes once on each open item), the secretary (opens a vote, closes it 10 s later, the
+  next item) and a probe on /healthz every 0.5 s: the same run's baseline, so the page figures
+  are also given as ratios.
 - 2,000 viewers on `WS /api/v1/meetings/{id}/live` (bench/ws_clients.py, their own processes)
   follow the feed as a client does (CONTRACT "Live feed"): a snapshot sets where they stand
   (also one in the stream: a resync, or the room covering a late event), every event must be
@@ -25,6 +26,10 @@ Then, at once:
   and the viewer reconnects for a fresh snapshot, as a client must), so are a failed or
   dropped socket. The server's live warnings (a late event covered by a snapshot, a slow
   socket dropped, a Redis outage) are read from its log.
+
+The CPU of every process group (server, Locust, viewers, PostgreSQL's backends, Redis, the
+rest of the machine) over Locust's run is printed and kept (`cpu`): whether the load generator
+or the app is the limit.
 
 Stats are reset once every user has started (`--reset-stats`), so the figures cover the full
 load. Locust's own CSV (`--csv`) is kept next to the JSON.
