@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import functools
 import inspect
+import threading
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextvars import ContextVar
 from pathlib import Path
@@ -130,6 +131,41 @@ def startup_lock(url: str | None = None) -> Iterator[None]:
                 conn.commit()
     finally:
         engine.dispose()
+
+
+class _ThreadReader(threading.local):
+    engine: Engine | None = None
+    connection: Any = None  # sqlite3's own connection, out of the engine's pool
+
+
+_reader = _ThreadReader()
+
+
+def read_committed(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]] | None:
+    """A small read of committed rows outside the request's session, or None when the database
+    is not SQLite (the caller then reads through its session).
+
+    On SQLite each worker thread keeps a connection of its own for these reads, opened once per
+    thread and engine with the engine's own settings (the `connect` pragmas: autocommit, WAL), so
+    every statement sees the latest commit, as a new transaction would, and holds nothing after
+    it. For the one read a page makes when nobody is logged in (the layout's community): through
+    a session it cost a connection checkout, BEGIN and COMMIT, ~0.3 ms of an anonymous page's
+    ~1.3 ms in-process; this way ~5 µs (issue 11, docs/benchmarks.md)."""
+    engine = get_engine()
+    if engine.dialect.name != "sqlite":
+        return None
+    if _reader.engine is not engine:
+        if _reader.connection is not None:
+            _reader.connection.close()
+            _reader.engine = _reader.connection = None
+        pooled = engine.raw_connection()
+        pooled.detach()  # this thread's own from now on, never back in the pool
+        _reader.engine, _reader.connection = engine, pooled.dbapi_connection
+    cursor = _reader.connection.execute(sql, params)
+    try:
+        return cursor.fetchall()  # to the end: the statement, and its read, are over
+    finally:
+        cursor.close()
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

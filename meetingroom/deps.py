@@ -8,11 +8,12 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlmodel import Session
 
 from meetingroom.auth import credentials
 from meetingroom.auth.security import csrf_matches, new_csrf_token, origin_allowed, read_token
-from meetingroom.db import Deferred, SessionDep, before_endpoint
+from meetingroom.db import Deferred, SessionDep, before_endpoint, read_committed
 from meetingroom.errors import Forbidden, NotAuthenticated
 from meetingroom.models import Community, User
 
@@ -170,6 +171,8 @@ _columns = Community.__table__.c  # pyright: ignore[reportAttributeAccessIssue] 
 _COMMUNITY = sa.select(*(_columns[f.name] for f in fields(CommunityInfo)))
 _COMMUNITY_BY_ID = _COMMUNITY.where(_columns.id == sa.bindparam("id"))
 _COMMUNITY_BY_SLUG = _COMMUNITY.where(_columns.slug == sa.bindparam("slug"))
+# The same statement compiled once for SQLite (`?` placeholder), for db.read_committed.
+_COMMUNITY_BY_SLUG_SQL = str(_COMMUNITY_BY_SLUG.compile(dialect=sqlite_dialect()))
 
 
 async def load_page_context(request: Request, session: SessionDep) -> None:
@@ -183,12 +186,19 @@ def _community_info(session: Session, user: User | None) -> CommunityInfo:
     """The layout's community in one Core query, its row straight into CommunityInfo: the ORM
     statement this replaced (built, compiled from cache, executed, loaded into an instance) was
     about a quarter of the home page's CPU (issue 11). Not cached across requests: the settings
-    console changes these fields, and every worker must show a change at once."""
+    console changes these fields, and every worker must show a change at once. For anonymous
+    visitors on SQLite it is read outside the request's session (db.read_committed): then a
+    visitor's page needs no session connection at all, when that read was its only query."""
     from meetingroom.community.service import DEFAULT_SLUG, default_community
 
     if user is not None:
         row = session.execute(_COMMUNITY_BY_ID, {"id": user.community_id}).one()
     else:
+        rows = read_committed(_COMMUNITY_BY_SLUG_SQL, (DEFAULT_SLUG,))
+        if rows:
+            c_id, name, slug, rule, base, self_registration = rows[0]
+            # SQLite hands back the boolean as 0/1; the Core read converts it.
+            return CommunityInfo(c_id, name, slug, rule, base, bool(self_registration))
         row = session.execute(_COMMUNITY_BY_SLUG, {"slug": DEFAULT_SLUG}).first()
         if row is None:  # first start: create it as default_community does
             c = default_community(session)
