@@ -7,6 +7,7 @@ import fcntl
 import functools
 import inspect
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextvars import ContextVar
 from pathlib import Path
@@ -61,8 +62,41 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
-    return sa.create_engine(url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW,
-                            pool_pre_ping=True)
+    engine = sa.create_engine(url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection that has been idle this long is pinged before use (docs/decisions.md
+# "Pinging pooled connections").
+IDLE_PING_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection with a ping before handing it out, but only when it has lain
+    idle IDLE_PING_SECONDS: the connections a restarted or failed-over PostgreSQL (or a firewall's
+    idle timeout) has broken are the idle ones. `pool_pre_ping=True` pinged on every checkout, a
+    round trip per request (issue 11, a busy evening: 1.8 % of the server's GIL-holding samples,
+    5 % of its threads' wall time). A dead one is replaced (DisconnectionError: the pool
+    discards it and takes another); a connection that breaks while in use fails its statement,
+    which invalidates the whole pool as before."""
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_conn, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _idle(_dbapi_conn, record) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_conn, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        if not engine.dialect._do_ping_w_event(dbapi_conn):  # noqa: SLF001 - as pre-ping does
+            raise sa.exc.DisconnectionError("a pooled connection failed its ping")
 
 
 def get_engine(url: str | None = None) -> Engine:
