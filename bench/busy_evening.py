@@ -19,7 +19,10 @@ Then, at once:
   2 s and votes once on each open item), the secretary (opens a vote, closes it 10 s later, the
   next item) and a probe on /healthz every 0.5 s: the same run's baseline, so the page figures
   are also given as ratios.
-- 2,000 viewers on `WS /api/v1/meetings/{id}/live` (bench/ws_clients.py, their own processes)
+- 2,000 viewers on `WS /api/v1/meetings/{id}/live` (bench/ws_clients.py, their own processes),
+  by default on the live listener (`MEETINGROOM_LIVE_PORT`), the deployment docs/deployment.md
+  recommends for meetings watched by hundreds or thousands of phones; `--live asgi` puts them on
+  the app's own ASGI route, as every run before 2026-12-07 did
   follow the feed as a client does (CONTRACT "Live feed"): a snapshot sets where they stand
   (also one in the stream: a resync, or the room covering a late event), every event must be
   the next `seq`; a `seq` that jumps ahead is a gap (an error: the skipped seqs are recorded,
@@ -32,7 +35,13 @@ rest of the machine) over Locust's run is printed and kept (`cpu`): whether the 
 or the app is the limit.
 
 Stats are reset once every user has started (`--reset-stats`), so the figures cover the full
-load. Locust's own CSV (`--csv`) is kept next to the JSON.
+load. Locust's own CSV (`--csv`) is kept next to the JSON (without `--json`, in a temp dir
+removed after reading). Every Locust user has a token of its own, also with
+`--locust-processes` > 1 (a counter file shared by Locust's processes, locustfile.take).
+
+`--py-spy DIR` records each worker (py-spy raw stacks, DIR/worker-N.txt; add `--gil` through
+`--py-spy-exe` a wrapper for on-CPU samples only); `cpu.by_worker_s` is each worker's CPU, to
+see whether the load spreads evenly.
 """
 
 from __future__ import annotations
@@ -43,8 +52,11 @@ import json
 import os
 import random
 import resource
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -54,13 +66,13 @@ import httpx
 import sqlalchemy as sa
 
 try:  # python bench/busy_evening.py
-    from app_server import DEMO, DEMO_PASSWORD, AppServer
+    from app_server import DEMO, DEMO_PASSWORD, AppServer, free_port
     from fanout import CLK_TCK, proc_cpu_s
     from live_meeting import LiveMeeting
     from pages import insert_suggestions
     from ws_clients import ClientSwarm, raise_nofile_limit
 except ImportError:  # pragma: no cover
-    from bench.app_server import DEMO, DEMO_PASSWORD, AppServer
+    from bench.app_server import DEMO, DEMO_PASSWORD, AppServer, free_port
     from bench.fanout import CLK_TCK, proc_cpu_s
     from bench.live_meeting import LiveMeeting
     from bench.pages import insert_suggestions
@@ -299,18 +311,32 @@ def live_log(path: Path) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     raise_nofile_limit(args.viewers + 1024)
-    server = AppServer(workers=args.workers, postgres=args.postgres, redis=args.redis)
-    out_dir = Path(args.json).parent if args.json else Path(server.dir)
+    live_port = free_port() if args.live == "listener" else None
+    server = AppServer(workers=args.workers, postgres=args.postgres, redis=args.redis,
+                       extra_env={"MEETINGROOM_LIVE_PORT": str(live_port)} if live_port else None)
+    # Locust's CSV: next to the JSON, or in a temp dir of its own (read before it is removed).
+    scratch = None if args.json else tempfile.mkdtemp(prefix="busy-evening-")
+    out_dir = Path(args.json).parent if args.json else Path(scratch)
     prefix = out_dir / "busy-evening-locust"
+    # Each Locust user takes the next token from a counter file shared by every Locust
+    # process (--locust-processes), so no two users share a token (locustfile.py).
+    counters = Path(tempfile.mkdtemp(prefix="busy-evening-users-"))
     swarm = None
+    spies: list[subprocess.Popen] = []
     try:
         server.start()
         t0 = time.monotonic()
         setup = prepare(server, args)
         print(f"  set up in {time.monotonic() - t0:.0f} s; {args.viewers} viewers connecting",
               file=sys.stderr, flush=True)
-        swarm = ClientSwarm([setup["live_url"]] * args.viewers, processes=args.viewer_procs,
-                            marker_field="seq", headers={"Origin": server.url},
+        live_url, origin = setup["live_url"], server.url
+        if live_port:  # the deployment docs' live listener: the same path on its own port;
+            # behind the proxy the browser's Origin is the one site the proxy serves, and so
+            # is the Host the listener sees: here that host is the listener's own address.
+            live_url = live_url.replace(f":{server.port}/", f":{live_port}/", 1)
+            origin = f"http://127.0.0.1:{live_port}"
+        swarm = ClientSwarm([live_url] * args.viewers, processes=args.viewer_procs,
+                            marker_field="seq", headers={"Origin": origin},
                             follow_seq=True)
         swarm.start()
         ready, failed = swarm.wait_ready(timeout=180)
@@ -318,7 +344,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
               file=sys.stderr, flush=True)
         users = args.residents + args.members + 1 + 2
         env = {**os.environ, "BUSY_EVENING": json.dumps(setup),
-               "BUSY_EVENING_CLIENT": args.locust_client}
+               "BUSY_EVENING_CLIENT": args.locust_client,
+               "BUSY_EVENING_COUNTERS": str(counters)}
         cmd = [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
                "--host", server.url, "-u", str(users), "-r", str(args.spawn_rate),
                "-t", f"{args.duration + users // args.spawn_rate}s", "--reset-stats",
@@ -327,15 +354,54 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.locust_processes > 1:
             cmd += ["--processes", str(args.locust_processes)]
         server_pids = server.pids()
+        worker_pids = server_pids[1:] if len(server_pids) > 1 else server_pids
         swarm_pids = swarm.pids()
+        if args.py_spy:
+            Path(args.py_spy).mkdir(parents=True, exist_ok=True)
+            spies = [subprocess.Popen([args.py_spy_exe, "record", "--pid", str(pid), "--rate",
+                                       str(args.py_spy_rate), "--format", "raw", "-o",
+                                       str(Path(args.py_spy) / f"worker-{n}.txt")],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                     for n, pid in enumerate(worker_pids)]
+        worker_cpu0 = [proc_cpu_s(pid) for pid in worker_pids]
         account = CpuAccount({"server": lambda: server_pids, "viewers": lambda: swarm_pids,
                               "postgres": lambda: _postgres_backends(server.db_name),
                               "redis": _redis_pids})
         load_start = os.getloadavg()
+        # Locust resets its stats once every user has started (--reset-stats): the server's CPU
+        # per request is its CPU from then on over the requests counted from then on (the
+        # whole-run figure, which earlier rounds reported, also charges the ramp-up's CPU).
+        ramp_s = users / args.spawn_rate
+        at_ramp: dict[str, Any] = {}
+
+        def mark_ramp_end() -> None:
+            at_ramp["t"] = time.monotonic()
+            at_ramp["workers"] = [proc_cpu_s(pid) for pid in worker_pids]
+            at_ramp["server"] = sum(proc_cpu_s(pid) for pid in server_pids)
+
+        ramp_timer = threading.Timer(ramp_s, mark_ramp_end)
         account.start()
+        ramp_timer.start()
         locust = subprocess.run(cmd, env=env, capture_output=True, text=True,
                                 timeout=args.duration + 300)
+        ramp_timer.cancel()
         cpu_use = account.stop()
+        worker_cpu1 = [proc_cpu_s(pid) for pid in worker_pids]
+        cpu_use["by_worker_s"] = [round(c1 - c0, 1)
+                                  for c1, c0 in zip(worker_cpu1, worker_cpu0, strict=True)]
+        if at_ramp:
+            cpu_use["after_ramp"] = {
+                "ramp_s": round(ramp_s, 1),
+                "window_s": round(time.monotonic() - at_ramp["t"], 1),
+                "server_s": round(sum(proc_cpu_s(pid) for pid in server_pids)
+                                  - at_ramp["server"], 2),
+                "by_worker_s": [round(c1 - c0, 1) for c1, c0 in
+                                zip(worker_cpu1, at_ramp["workers"], strict=True)]}
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)
+        for spy in spies:
+            spy.wait(60)
+        spies = []
         cpu_use["load_avg_start"] = [round(x, 2) for x in load_start]
         cpu_use["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
         cpu, window = cpu_use["by_group_s"]["server"], cpu_use["window_s"]
@@ -345,11 +411,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         viewers = viewer_figures(swarm.stop_and_collect())
         swarm = None
         server_live = live_log(server.log)
+        stats = read_stats(prefix)
     finally:
+        for spy in spies:
+            spy.kill()
         if swarm is not None:
             swarm.close()
         server.stop()
-    stats = read_stats(prefix)
+        shutil.rmtree(counters, ignore_errors=True)
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     pages = {k: v for k, v in stats.items() if k.startswith("page ")}
     base = stats.get("baseline /healthz", {})
     page_p99 = max((v["p99_ms"] or 0) for v in pages.values()) if pages else None
@@ -361,14 +432,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "request_failures": failures,
             "errors": failures + viewers["failed"] + viewers["dropped"] + viewers["seq_gaps"],
             "server_cpu_s": round(cpu, 1), "window_s": round(window, 1),
-            "server_cpu_ms_per_request": round(cpu * 1000 / stats["Aggregated"]["requests"], 2)
+            "server_cpu_ms_per_request": round(
+                cpu_use["after_ramp"]["server_s"] * 1000 / stats["Aggregated"]["requests"], 2)
+            if stats.get("Aggregated", {}).get("requests") and "after_ramp" in cpu_use else None,
+            "server_cpu_ms_per_request_whole_run": round(
+                cpu * 1000 / stats["Aggregated"]["requests"], 2)
             if stats.get("Aggregated", {}).get("requests") else None,
             "cpu": cpu_use,
             "locust_stderr_tail": locust.stderr[-2000:]}
 
 
 def print_result(result: dict[str, Any], args: argparse.Namespace) -> None:
-    print(f"busy evening: {args.workers} workers, PostgreSQL + Redis, {args.residents} residents,"
+    print(f"busy evening: {args.workers} workers, PostgreSQL + Redis, viewers on {args.live}, "
+          f"{args.residents} residents,"
           f" {args.members} members, {args.viewers} viewers, {args.duration} s after ramp-up")
     head = ["request", "count", "fail", "req/s", "p50", "p95", "p99", "max"]
     rows = [head] + [[k, str(v["requests"]), str(v["failures"]), str(v["rps"]), str(v["p50_ms"]),
@@ -391,7 +467,9 @@ def print_result(result: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"worst page p99 {result['page_p99_ms_worst']} ms (target <= 300), baseline /healthz "
           f"p99 {result['baseline_p99_ms']} ms in the same run (x{result['page_p99_ratio_worst']});"
           f" errors {result['errors']}; server CPU {result['server_cpu_s']} s in "
-          f"{result['window_s']} s ({result['server_cpu_ms_per_request']} ms per request)")
+          f"{result['window_s']} s ({result['server_cpu_ms_per_request_whole_run']} ms per "
+          f"request); after the ramp-up {result['cpu'].get('after_ramp')}: "
+          f"{result['server_cpu_ms_per_request']} ms per request")
     c = result["cpu"]
     print(f"CPU by process group in {c['window_s']} s on {c['cores']} cores (core-seconds, "
           f"cores used): " + ", ".join(f"{k} {v} s ({c['by_group_cores'][k]})"
@@ -417,6 +495,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="Locust's FastHttpUser, or HttpUser (requests) for comparison")
     p.add_argument("--locust-processes", type=int, default=1,
                    help="Locust's --processes (more than 1 only if one process is CPU-bound)")
+    p.add_argument("--live", choices=("listener", "asgi"), default="listener",
+                   help="where the viewers connect: MEETINGROOM_LIVE_PORT's listener, the "
+                        "deployment docs/deployment.md recommends for big rooms, or the app's "
+                        "own ASGI route (the default before 2026-12-07)")
+    p.add_argument("--py-spy", metavar="DIR",
+                   help="profile each worker during Locust's run (py-spy raw stacks, "
+                        "DIR/worker-N.txt)")
+    p.add_argument("--py-spy-rate", type=int, default=200)
+    p.add_argument("--py-spy-exe", default=shutil.which("py-spy") or "py-spy")
     p.add_argument("--json", metavar="PATH")
     args = p.parse_args(argv)
     started = time.time()

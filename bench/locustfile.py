@@ -14,6 +14,7 @@ requests (busy_evening.py --locust-client requests) runs them as `HttpUser`, for
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import os
@@ -24,8 +25,28 @@ import time
 from locust import FastHttpUser, HttpUser, between, constant, task
 
 SETUP = json.loads(os.environ.get("BUSY_EVENING", "{}"))
-_residents = itertools.count()
-_members = itertools.count()
+COUNTERS = os.environ.get("BUSY_EVENING_COUNTERS")
+_local = {"residents": itertools.count(), "members": itertools.count()}
+
+
+def take(kind: str, pool: list) -> object:
+    """The next unused token of `pool` for a new user. With `--processes` Locust runs users in
+    several processes: the counter is then a file under BUSY_EVENING_COUNTERS, locked, shared by
+    all of them, so no two users share a token (two members on one token would get each other's
+    409 "already voted"). More users than tokens is refused, not wrapped around."""
+    if COUNTERS:
+        with open(os.path.join(COUNTERS, kind), "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            fh.seek(0)
+            n = int(fh.read() or 0)
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(n + 1))
+    else:
+        n = next(_local[kind])
+    if n >= len(pool):
+        raise RuntimeError(f"more {kind} than tokens ({len(pool)})")
+    return pool[n]
 CHOICES = ("agree", "agree", "agree", "oppose", "abstain")
 PHOTO_FREE_BODY = "楼道的路灯坏了两个星期，晚上很黑，老人上下楼不方便，请尽快修理。"
 # requests' default Accept-Encoding is "gzip, deflate, br", geventhttpclient's too.
@@ -45,8 +66,7 @@ class Resident(BaseUser):
     default_headers = RESIDENT_HEADERS  # FastHttpUser's session headers
 
     def on_start(self) -> None:
-        tokens = SETUP["resident_tokens"]
-        self.auth = {"Authorization": f"Bearer {tokens[next(_residents) % len(tokens)]}"}
+        self.auth = {"Authorization": f"Bearer {take('residents', SETUP['resident_tokens'])}"}
         if BaseUser is HttpUser:
             self.client.headers.update(RESIDENT_HEADERS)
 
@@ -97,8 +117,7 @@ class Member(BaseUser):
     wait_time = constant(2)
 
     def on_start(self) -> None:
-        headers = SETUP["member_headers"]
-        self.auth = headers[next(_members) % len(headers)]
+        self.auth = take("members", SETUP["member_headers"])
         self.voted: set[int] = set()
 
     @task
