@@ -12,7 +12,7 @@ from meetingroom.db import SessionDep
 from meetingroom.deps import CurrentUser, OptionalUser
 from meetingroom.pagination import CursorQuery
 from meetingroom.settings import LOCALES
-from meetingroom.templating import page
+from meetingroom.templating import page, visitor_page
 from meetingroom.types import Id, Line
 
 router = APIRouter()
@@ -34,10 +34,11 @@ def safe_next(target: str | None, default: str = "/") -> str:
 @router.get("/")
 def home(request: Request, session: SessionDep, user: OptionalUser):
     """For a logged-in person: one call to action, then his matters in progress."""
+    if user is None:  # a visitor: the same page for every visitor but the CSRF token
+        return visitor_page(request, "home.html", mine=None)
     from meetingroom import residents
 
-    mine = residents.my_page(session, user=user) if user is not None else None
-    return page(request, "home.html", mine=mine)
+    return page(request, "home.html", mine=residents.my_page(session, user=user))
 
 
 @router.get("/me")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import escape
 
 from meetingroom import i18n
 from meetingroom.settings import get_settings
@@ -98,12 +100,12 @@ def sheets_for(template: str) -> tuple[str, ...]:
     return next((sheets for prefix, sheets in SHEETS if template.startswith(prefix)), ())
 
 
-def page(request: Request, template: str, *, fragment: str | None = None, status_code: int = 200,
-         **context: Any) -> HTMLResponse:
-    """Render `template` (or `fragment` when htmx asks) with the request's common context."""
+def _context(request: Request, template: str, flash: str | None,
+             context: dict[str, Any]) -> dict[str, Any]:
+    """What every page's template is rendered with (page() and visitor_page())."""
     from meetingroom.deps import csrf_token
 
-    ctx = {
+    return {
         "request": request,
         "user": getattr(request.state, "viewer", None),
         "community": getattr(request.state, "community", None),
@@ -111,12 +113,56 @@ def page(request: Request, template: str, *, fragment: str | None = None, status
         "locale": i18n.get_locale(),
         "large_type": request.cookies.get("mr_large") == "1",
         "unread": getattr(request.state, "unread", 0),
-        "flash": (request.scope.get("session") or {}).pop("flash", None),
+        "flash": flash,
         "sheets": sheets_for(template),
         **context,
     }
+
+
+def page(request: Request, template: str, *, fragment: str | None = None, status_code: int = 200,
+         **context: Any) -> HTMLResponse:
+    """Render `template` (or `fragment` when htmx asks) with the request's common context."""
+    flash = (request.scope.get("session") or {}).pop("flash", None)
+    ctx = _context(request, template, flash, context)
     name = fragment if fragment and request.headers.get("hx-request") else template
     return HTMLResponse(env.get_template(name).render(**ctx), status_code=status_code)
+
+
+# Pages a visitor sees (nobody logged in), rendered once per worker for each set of what they
+# show — template, language, large type, the layout's community as read for this request, the
+# path, the page's own context — and kept, with a mark where the visitor's CSRF token goes
+# (issue 11: rendering was ~0.2-0.3 ms of the home page's ~1 ms). The community is read on every
+# request and is part of the key, so a renamed community or changed setting is a new entry at
+# once, never a stale page. A page with a flash, or for a logged-in person, is always rendered.
+VISITOR_PAGES_MAX = 64
+_visitor_pages: dict[tuple[Any, ...], str] = {}
+_CSRF_MARK = "csrf" + secrets.token_hex(16)  # per process; never leaves it (always replaced)
+
+
+def visitor_page(request: Request, template: str, **context: Any) -> HTMLResponse:
+    """page() for a page whose only per-visitor part, when nobody is logged in, is the CSRF
+    token: the same bytes as page() would render, from the cache above when it can. `context`
+    values must be hashable (they are part of the key) and decide everything else the template
+    shows; a template that read anything more (the database, the clock) must not come here."""
+    session = request.scope.get("session")
+    flash = (session or {}).pop("flash", None)
+    if session is None or flash is not None or getattr(request.state, "viewer", None) is not None:
+        ctx = _context(request, template, flash, context)
+        return HTMLResponse(env.get_template(template).render(**ctx))
+    from meetingroom.deps import csrf_token
+
+    key = (template, i18n.get_locale(), request.cookies.get("mr_large") == "1",
+           getattr(request.state, "community", None), getattr(request.state, "unread", 0),
+           request.url.path, tuple(sorted(context.items())))
+    html = _visitor_pages.get(key)
+    if html is None:
+        ctx = {**_context(request, template, None, context), "csrf_token": _CSRF_MARK}
+        html = env.get_template(template).render(**ctx)
+        if len(_visitor_pages) >= VISITOR_PAGES_MAX:
+            _visitor_pages.clear()
+        _visitor_pages[key] = html
+    # escaped as the template's autoescape would (a token is URL-safe base64: unchanged)
+    return HTMLResponse(html.replace(_CSRF_MARK, str(escape(csrf_token(request)))))
 
 
 def flash(request: Request, message: str, **params: Any) -> None:
