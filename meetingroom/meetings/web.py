@@ -5,6 +5,8 @@ forms get a small fragment back instead, and the live socket refreshes the scree
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypedDict, TypeVar
@@ -51,10 +53,55 @@ def _hx(request: Request) -> bool:
 def _screen(session: Session, community_id: Id, meeting_id: Id) -> screens.ScreenContext:
     """The template context every meeting page shares (screens.context)."""
     st = service.meeting_state(session, community_id=community_id, meeting_id=meeting_id)
-    locale = get_locale()
+    return _context_of(st, get_locale())
+
+
+def _context_of(st: state.MeetingState, locale: str) -> screens.ScreenContext:
     meeting = state.meeting_data(st, locale)
     tallies = {t["item_id"]: t for t in state.tallies_data(st, locale)}
     return screens.context(meeting, tallies)
+
+
+class PageContexts:
+    """The public meeting page's context built once per meeting version and locale, kept TTL
+    seconds per worker: the members' poll's rule (api.MeetingBodies, docs/decisions.md "The
+    busy evening"). Each request reads the meeting's seq first, so every change the live feed
+    reports shows at once; what the feed does not carry is at most TTL seconds late. Only for
+    people who are not the secretary: the secretary, who makes those other changes, always
+    gets the page built from the database. A cached context is shared: never mutate it."""
+
+    TTL = 1.0
+    MAX = 256  # meetings x locales per worker; past that the cache starts over
+
+    def __init__(self) -> None:
+        self._contexts: dict[tuple[int, str],
+                             tuple[tuple[int, datetime], float, screens.ScreenContext]] = {}
+        self._lock = threading.Lock()
+        self.clock = time.monotonic
+
+    def get(self, session: Session, community_id: Id, meeting_id: Id) -> screens.ScreenContext:
+        locale = get_locale()
+        version = service.meeting_version(session, community_id=community_id,
+                                          meeting_id=meeting_id)
+        hit = self._contexts.get((meeting_id, locale)) if version else None
+        if hit is not None and hit[0] == version and self.clock() < hit[1]:
+            return hit[2]
+        # not cached, or another community's meeting (meeting_state: 404)
+        st = service.meeting_state(session, community_id=community_id, meeting_id=meeting_id)
+        ctx = _context_of(st, locale)
+        with self._lock:
+            if len(self._contexts) >= self.MAX:
+                self._contexts.clear()
+            self._contexts[(meeting_id, locale)] = (
+                (st.meeting.seq, st.meeting.created_at), self.clock() + self.TTL, ctx)
+        return ctx
+
+    def clear(self) -> None:
+        with self._lock:
+            self._contexts.clear()
+
+
+page_contexts = PageContexts()
 
 
 def _message(exc: DomainError) -> str:
@@ -154,12 +201,16 @@ def convene(request: Request, session: SessionDep, user: CurrentUser,
 
 
 def _detail(request: Request, session: Session, meeting_id: Id, *, status_code: int = 200,
-            error: str | None = None, error_rule: str | None = None) -> Response:
+            error: str | None = None, error_rule: str | None = None,
+            cached: bool = False) -> Response:
     community_id: int = request.state.community.id
-    ctx = _screen(session, community_id, meeting_id)
     user: User | None = getattr(request.state, "user", None)
-    m = ctx["m"]
     secretary = bool(user and user.is_secretary)
+    if cached and not secretary:
+        ctx = page_contexts.get(session, community_id, meeting_id)
+    else:
+        ctx = _screen(session, community_id, meeting_id)
+    m = ctx["m"]
     addable: list[Proposal] = []
     if secretary and m["status"] != "closed":
         addable = [p for p in service.open_proposals(session, community_id=community_id)
@@ -171,7 +222,7 @@ def _detail(request: Request, session: Session, meeting_id: Id, *, status_code: 
 
 @router.get("/meetings/{meeting_id}")
 def meeting_page(meeting_id: Id, request: Request, session: SessionDep):
-    return _detail(request, session, meeting_id)
+    return _detail(request, session, meeting_id, cached=True)
 
 
 def _agenda_action(request: Request, session: Session, meeting_id: Id,
