@@ -71,6 +71,13 @@ PAGES: list[Page] = [
     Page("suggestion submit", "/suggestions", login="resident",
          form=lambda n: {"title": f"Bench suggestion {n}", "body": "路灯不亮了，请尽快修理。"}),
     Page("projector (open vote)", "/meetings/{meeting_id}/projector", login="secretary"),
+    # The busy evening's other pages (bench/locustfile.py), one at a time: CPU per page type.
+    Page("suggestion list, most supported", "/suggestions?sort=supported"),
+    Page("suggestion /suggestions/{id}", "/suggestions/1"),
+    Page("resolution list /resolutions", "/resolutions"),
+    Page("meeting page /meetings/{id}", "/meetings/{meeting_id}"),
+    Page("suggestions API (first page)", "/api/v1/suggestions?limit=20"),
+    Page("meeting API (members' poll)", "/api/v1/meetings/{meeting_id}"),
 ]
 
 
