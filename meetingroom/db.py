@@ -68,7 +68,7 @@ def make_engine(url: str) -> Engine:
 
 
 # A pooled connection that has been idle this long is pinged before use (docs/decisions.md
-# "Pinging pooled connections").
+# "The busy evening: per-request costs").
 IDLE_PING_SECONDS = 5.0
 
 
