@@ -21,6 +21,7 @@ from meetingroom.auth.sessions import SessionMiddleware
 from meetingroom.compression import CompressionMiddleware
 from meetingroom.errors import DomainError, TooManyRequests
 from meetingroom.live.hub import make_hub
+from meetingroom.meetings.ballot_box import BallotArrivals
 from meetingroom.private import private_dir
 from meetingroom.settings import Settings, get_settings, set_settings
 
@@ -312,6 +313,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CompressionMiddleware, excluded_paths=r"^/photos/")
     # Outermost: the client's address and scheme are settled before anything reads them.
     app.add_middleware(TrustedProxyMiddleware)
+    # Outside even that: a ballot request is counted the moment it reaches the app, so the
+    # ballot box can wait for a burst's requests still being parsed (ballot_box.py).
+    app.add_middleware(BallotArrivals)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     from meetingroom.routes import include_routers

@@ -16,7 +16,7 @@ from meetingroom.auth.security import read_token
 from meetingroom.deps import bearer_header
 from meetingroom.errors import NotAuthenticated
 from meetingroom.i18n import get_locale
-from meetingroom.meetings.ballot_box import STALE_TOKEN_MESSAGE, Credential, box_of
+from meetingroom.meetings.ballot_box import ARRIVAL, STALE_TOKEN_MESSAGE, Credential, box_of
 from meetingroom.meetings.schemas import BallotIn, TallyOut
 from meetingroom.types import Id
 
@@ -42,7 +42,8 @@ async def cast_ballot(item_id: Id, body: BallotIn, request: Request) -> Response
             raise NotAuthenticated()
         credential = Credential(sid, "session")
     tallies = await box_of(request.app).cast(credential=credential, item_id=item_id,
-                                             choice=body.choice)
+                                             choice=body.choice,
+                                             arrival=request.scope.get(ARRIVAL))
     # The body the response model would give, encoded and compressed once for the whole batch
     # (Tallies.encoded); with Content-Encoding set, CompressionMiddleware passes it through as is.
     sent, coding = tallies.encoded(get_locale(), request.headers.get("accept-encoding", ""))
