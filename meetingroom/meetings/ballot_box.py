@@ -47,8 +47,8 @@ log = logging.getLogger("meetingroom.meetings")
 GATHER_SECONDS = 0.002  # how long an idle box waits for more ballots before it writes
 # A batch waits for ballot requests still on their way (BallotArrivals) as long as they keep
 # coming, GATHER_BOUND at most, and GATHER_IDLE at most when none comes.
-GATHER_BOUND = 0.1
-GATHER_IDLE = 0.01
+GATHER_BOUND = 0.03
+GATHER_IDLE = 0.004
 ARRIVAL = "meetingroom.ballot_arrival"  # the scope key of a ballot request's _Arrival
 MAX_BATCH = 500  # ballots per transaction at most (a transaction holds the meeting's lock)
 STALE_TOKEN_MESSAGE = "The access token is not valid (expired or signed out). Log in again."  # noqa: S105
