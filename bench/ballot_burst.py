@@ -9,11 +9,17 @@ tally (issue 11 targets, one worker: 500 members <= 1 s on SQLite, <= 1.5 s on P
 
 The server runs in a process of its own (bench/app_server.py); the meeting, its members (seated,
 checked in) and the open vote come from bench/live_meeting.py. The ballots are sent by
-``--procs`` client processes, each with one asyncio httpx client firing its share of the
-members' ballots at once at an agreed wall-clock instant t0 (up to ``--conns`` connections per
-process). A viewer (no token: the public feed) in this process is connected before t0.
-Figures (from t0): every response received ("all recorded": a 201 is sent after commit),
-the viewer's receipt of the tally with cast = M, ballot response p50/p99, the server's CPU.
+``--procs`` client processes, each firing its share of the members' ballots at once at an
+agreed wall-clock instant t0 over up to ``--conns`` keep-alive connections per process, opened
+at t0. The client (``--client``) is raw asyncio streams by default, each request's bytes
+(httpx's headers, the bearer token, the JSON body) made before t0, so that the voters' core is
+not the limit; ``--client httpx`` is one asyncio httpx client per process, as before 2026-12-07
+(its CPU, ~4-5 ms a ballot, made the 4 voter processes on one core slower than the server:
+docs/benchmarks.md "Issue 11, fourth round: the voters were the limit"). A viewer (no token:
+the public feed) in this process is connected before t0. Figures (from t0): every response
+received ("all recorded": a 201 is sent after commit), the viewer's receipt of the tally with
+cast = M, ballot response p50/p99, the server's CPU, and the voters' CPU (``voters_cpu_s``:
+when it nears the wall time, the clients are the limit).
 Bounded: every wait has a timeout, every process is stopped at the end.
 """
 
@@ -58,7 +64,76 @@ def voter(url: str, item_id: int, headers: list[dict[str, str]], conns: int, t0:
             await asyncio.sleep(max(0.0, t0 - time.time()))
             return await asyncio.gather(*(one(h) for h in headers))
 
-    out.put(asyncio.run(run()))
+    cpu0 = time.process_time()  # from t0 on, more or less: its imports are done by then
+    results = asyncio.run(run())
+    # the client's own CPU: on a 2-core machine the voters can be the limit, not the server
+    out.put((results, time.process_time() - cpu0))
+
+
+def raw_voter(url: str, item_id: int, headers: list[dict[str, str]], conns: int, t0: float,
+              out: mp.Queue) -> None:
+    """`voter`'s burst from a load generator that costs the server's side nothing extra and the
+    client little: each request's bytes are made before t0 (what httpx would send: the same
+    headers, JSON body and Accept-Encoding), `conns` keep-alive connections opened at t0 as
+    httpx opens them, each sending its share one after the other and reading the status line,
+    headers and Content-Length body. On a 2-core machine httpx's client CPU (about 4-5 ms a
+    ballot) made the voters' core, not the server, the limit of the burst (issue 11)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    body = b'{"choice":"agree"}'
+    requests = [(
+        f"POST /api/v1/items/{item_id}/ballots HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+        "Accept: */*\r\nAccept-Encoding: gzip, deflate, br\r\nConnection: keep-alive\r\n"
+        "User-Agent: ballot-burst\r\nContent-Type: application/json\r\n"
+        + "".join(f"{k}: {v}\r\n" for k, v in h.items())
+        + f"Content-Length: {len(body)}\r\n\r\n").encode() + body for h in headers]
+
+    async def one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                  request: bytes) -> tuple[int, float]:
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        fields = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+        length = {k.lower(): v for k, v in fields.items()}.get("content-length")
+        if length is None:  # the app always sends Content-Length here; anything else fails
+            raise ConnectionError("no Content-Length")
+        await reader.readexactly(int(length))
+        return int(lines[0].split(" ", 2)[1]), time.time()
+
+    async def run() -> list[tuple[int, float]]:
+        todo = iter(requests)
+        results: list[tuple[int, float]] = []
+
+        async def connection() -> None:
+            request = next(todo, None)
+            if request is None:
+                return
+            try:
+                reader, writer = await asyncio.open_connection(host, port)
+            except OSError:
+                results.append((0, time.time()))
+                results.extend((0, time.time()) for _ in todo)
+                return
+            try:
+                while request is not None:
+                    try:
+                        results.append(await one(reader, writer, request))
+                    except (OSError, asyncio.IncompleteReadError, ConnectionError):
+                        results.append((0, time.time()))  # status 0: the connection failed
+                        return
+                    request = next(todo, None)
+            finally:
+                writer.close()
+
+        await asyncio.sleep(max(0.0, t0 - time.time()))
+        await asyncio.gather(*(connection() for _ in range(conns)))
+        return results
+
+    cpu0 = time.process_time()
+    results = asyncio.run(run())
+    out.put((results, time.process_time() - cpu0))
 
 
 async def watch(live_url: str, members: int, ready: asyncio.Event, timeout: float) -> dict:
@@ -103,8 +178,9 @@ def run(args: argparse.Namespace) -> dict:
             out: mp.Queue = mp.Queue()
             share = [meeting.member_headers[i::args.procs] for i in range(args.procs)]
             for part in share:
-                p = mp.Process(target=voter, args=(server.url, meeting.item_id, part,
-                                                   args.conns, t0, out), daemon=True)
+                p = mp.Process(target=raw_voter if args.client == "raw" else voter,
+                               args=(server.url, meeting.item_id, part, args.conns, t0, out),
+                               daemon=True)
                 p.start()
                 procs.append(p)
             spy = None
@@ -118,14 +194,18 @@ def run(args: argparse.Namespace) -> dict:
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             cpu0 = sum_cpu(spids)
             results: list[tuple[int, float]] = []
+            client_cpu = 0.0
             for _ in procs:
-                results += await asyncio.to_thread(out.get, True, args.timeout)
+                got, used = await asyncio.to_thread(out.get, True, args.timeout)
+                results += got
+                client_cpu += used
             seen = await watcher
             cpu = sum_cpu(spids) - cpu0
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(30)
-            return {"t0": t0, "results": results, "seen": seen, "server_cpu_s": round(cpu, 2)}
+            return {"t0": t0, "results": results, "seen": seen, "server_cpu_s": round(cpu, 2),
+                    "voters_cpu_s": round(client_cpu, 2)}
 
         r = asyncio.run(main())
         t0, results, seen = r["t0"], r["results"], r["seen"]
@@ -146,6 +226,7 @@ def run(args: argparse.Namespace) -> dict:
             "final_tally_agree": seen["tally"]["agree"],
             "server_cpu_s": r["server_cpu_s"],
             "server_cpu_ms_per_ballot": round(r["server_cpu_s"] * 1000 / args.members, 2),
+            "voters_cpu_s": r["voters_cpu_s"],
         }
     except BaseException:
         log = server.log.read_text(errors="replace") if server.log.exists() else ""
@@ -171,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--members", type=int, default=500)
     p.add_argument("--procs", type=int, default=4, help="client processes")
     p.add_argument("--conns", type=int, default=64, help="connections per client process")
+    p.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                   help="the voters' HTTP client: raw asyncio streams (cheap: the server is "
+                        "the limit) or httpx (as before 2026-12-07)")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--postgres", metavar="ADMIN_URL")
     p.add_argument("--redis", metavar="URL")
