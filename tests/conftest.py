@@ -180,6 +180,18 @@ def community(session) -> Community:
 
 
 @pytest.fixture
+def stranger(session, community) -> User:
+    """A user of another community (slug "other"): what he asks of ours must be 404."""
+    other = Community(name="Other", slug="other")
+    session.add(other)
+    session.commit()
+    user = User(community_id=other.id, name="Stranger", phone="13900009999", password_hash="x")
+    session.add(user)
+    session.commit()
+    return user
+
+
+@pytest.fixture
 def app(settings, community):
     return create_app(settings)
 

@@ -3,12 +3,29 @@ through the JSON API like the secretary and the members would."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from meetingroom.models import Proposal
 from tests.conftest import auth
 
 STARTS = "2026-12-03T19:00:00+08:00"
+
+
+@contextlib.contextmanager
+def hand_clock(monkeypatch, cache: Any) -> Iterator[list[float]]:
+    """A per-worker cache's clock (its `clock` attribute), moved by hand through the list it
+    yields (no timed test); the cache is emptied before and after."""
+    now = [1000.0]
+    cache.clear()
+    monkeypatch.setattr(cache, "clock", lambda: now[0])
+    try:
+        yield now
+    finally:
+        cache.clear()
 
 
 @pytest.fixture

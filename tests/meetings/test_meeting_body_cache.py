@@ -8,18 +8,15 @@ import pytest
 
 from meetingroom.meetings import api, state
 from meetingroom.meetings.schemas import MeetingOut
-from meetingroom.models import Community, User
+from meetingroom.models import User
 from tests.conftest import auth
+from tests.meetings.conftest import hand_clock
 
 
 @pytest.fixture
 def clock(monkeypatch):
-    """The cache's clock, moved by hand (no timed test)."""
-    now = [1000.0]
-    api.meeting_bodies.clear()
-    monkeypatch.setattr(api.meeting_bodies, "clock", lambda: now[0])
-    yield now
-    api.meeting_bodies.clear()
+    with hand_clock(monkeypatch, api.meeting_bodies) as now:
+        yield now
 
 
 def test_every_feed_change_is_served_at_once(clock, meet, committee, make_proposal):
@@ -69,15 +66,8 @@ def test_what_the_feed_does_not_carry_is_served_after_the_ttl(clock, meet, commi
 
 
 def test_another_communitys_meeting_is_404_even_when_cached(clock, client, meet, make_proposal,
-                                                            session):
+                                                            stranger):
     meet.schedule([make_proposal("Lift")])
     assert client.get(f"/api/v1/meetings/{meet.id}").status_code == 200  # now cached
-    other = Community(name="Other", slug="other")
-    session.add(other)
-    session.commit()
-    stranger = User(community_id=other.id, name="Stranger", phone="13911112222",
-                    password_hash="x")
-    session.add(stranger)
-    session.commit()
     r = client.get(f"/api/v1/meetings/{meet.id}", headers=auth(stranger))
     assert r.status_code == 404

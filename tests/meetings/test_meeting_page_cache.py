@@ -11,18 +11,15 @@ import pytest
 from sqlmodel import select
 
 from meetingroom.meetings import web
-from meetingroom.models import Community, Proposal, User
+from meetingroom.models import Proposal
 from tests.conftest import auth
+from tests.meetings.conftest import hand_clock
 
 
 @pytest.fixture
 def clock(monkeypatch):
-    """The cache's clock, moved by hand (no timed test)."""
-    now = [1000.0]
-    web.page_contexts.clear()
-    monkeypatch.setattr(web.page_contexts, "clock", lambda: now[0])
-    yield now
-    web.page_contexts.clear()
+    with hand_clock(monkeypatch, web.page_contexts) as now:
+        yield now
 
 
 def _page(client, meet, **kw) -> str:
@@ -70,14 +67,7 @@ def test_each_locale_has_its_own_context(clock, client, meet, make_proposal):
 
 
 def test_another_communitys_meeting_is_404_even_when_cached(clock, client, meet, make_proposal,
-                                                            session):
+                                                            stranger):
     meet.schedule([make_proposal("Lift")])
     assert client.get(f"/meetings/{meet.id}").status_code == 200  # now cached
-    other = Community(name="Other", slug="other")
-    session.add(other)
-    session.commit()
-    stranger = User(community_id=other.id, name="Stranger", phone="13911112222",
-                    password_hash="x")
-    session.add(stranger)
-    session.commit()
     assert client.get(f"/meetings/{meet.id}", headers=auth(stranger)).status_code == 404

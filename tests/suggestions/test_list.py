@@ -133,16 +133,7 @@ def test_detail_of_unknown_suggestion_is_404(client):
     assert r.status_code == 404 and "没有这条建议" in r.text
 
 
-def test_another_communitys_suggestion_is_404(client, factory, session):
-    from meetingroom.models import Community, User
-
-    other = Community(name="Other", slug="other")
-    session.add(other)
-    session.commit()
-    stranger = User(community_id=other.id, name="Stranger", phone="13900009999",
-                    password_hash="x")
-    session.add(stranger)
-    session.commit()
+def test_another_communitys_suggestion_is_404(client, factory, stranger):
     s = make(client, factory.user())
     assert client.get(f"/api/v1/suggestions/{s['id']}", headers=auth(stranger)).status_code == 404
     r = client.post(f"/api/v1/suggestions/{s['id']}/support", headers=auth(stranger))
