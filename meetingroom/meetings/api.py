@@ -3,10 +3,6 @@ call one service, answer with the object state.py builds (the live feed sends th
 
 from __future__ import annotations
 
-import threading
-import time
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
@@ -15,6 +11,7 @@ from meetingroom.deps import CurrentCommunity, CurrentUser
 from meetingroom.i18n import get_locale
 from meetingroom.labels import MeetingStatus
 from meetingroom.meetings import service, state
+from meetingroom.meetings.cache import VersionedCache
 from meetingroom.meetings.live import bind_hub
 from meetingroom.meetings.schemas import (
     AgendaAddIn,
@@ -42,7 +39,7 @@ def _meeting(session: Session, community_id: Id, meeting_id: Id) -> state.Meetin
     return state.meeting_data(st, get_locale())
 
 
-class MeetingBodies:
+class MeetingBodies(VersionedCache[bytes]):
     """`GET /meetings/{id}` encoded once per meeting version and locale, kept TTL seconds.
 
     A meeting screen (a member's phone during the vote) polls this every few seconds; building
@@ -51,31 +48,6 @@ class MeetingBodies:
     so such a change is never served stale, on any worker. What is not in the feed (a member's
     name, a seat given before the meeting opens, a proposal's title) is shown at most TTL
     seconds late: the same as a poll that came a second earlier."""
-
-    TTL = 1.0
-    MAX = 256  # meetings x locales held per worker; past that the cache starts over
-
-    def __init__(self) -> None:
-        self._bodies: dict[tuple[int, str], tuple[tuple[int, datetime], float, bytes]] = {}
-        self._lock = threading.Lock()
-        self.clock = time.monotonic
-
-    def get(self, meeting_id: int, locale: str, version: tuple[int, datetime]) -> bytes | None:
-        hit = self._bodies.get((meeting_id, locale))
-        if hit is not None and hit[0] == version and self.clock() < hit[1]:
-            return hit[2]
-        return None
-
-    def put(self, meeting_id: int, locale: str, version: tuple[int, datetime],
-            body: bytes) -> None:
-        with self._lock:
-            if len(self._bodies) >= self.MAX:
-                self._bodies.clear()
-            self._bodies[(meeting_id, locale)] = (version, self.clock() + self.TTL, body)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._bodies.clear()
 
 
 meeting_bodies = MeetingBodies()

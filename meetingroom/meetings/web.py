@@ -5,8 +5,6 @@ forms get a small fragment back instead, and the live socket refreshes the scree
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypedDict, TypeVar
@@ -24,6 +22,7 @@ from meetingroom.errors import DomainError, Invalid, NotFound
 from meetingroom.i18n import get_locale, gettext
 from meetingroom.labels import CHOICES, N_
 from meetingroom.meetings import screens, service, state
+from meetingroom.meetings.cache import VersionedCache
 from meetingroom.meetings.live import bind_hub
 from meetingroom.models import AgendaItem, Proposal, User
 from meetingroom.pagination import CursorQuery
@@ -62,43 +61,26 @@ def _context_of(st: state.MeetingState, locale: str) -> screens.ScreenContext:
     return screens.context(meeting, tallies)
 
 
-class PageContexts:
+class PageContexts(VersionedCache[screens.ScreenContext]):
     """The public meeting page's context built once per meeting version and locale, kept TTL
     seconds per worker: the members' poll's rule (api.MeetingBodies, docs/decisions.md "The
     busy evening"). Each request reads the meeting's seq first, so every change the live feed
     reports shows at once; what the feed does not carry is at most TTL seconds late. Only for
     people who are not the secretary: the secretary, who makes those other changes, always
-    gets the page built from the database. A cached context is shared: never mutate it."""
+    gets the page built from the database."""
 
-    TTL = 1.0
-    MAX = 256  # meetings x locales per worker; past that the cache starts over
-
-    def __init__(self) -> None:
-        self._contexts: dict[tuple[int, str],
-                             tuple[tuple[int, datetime], float, screens.ScreenContext]] = {}
-        self._lock = threading.Lock()
-        self.clock = time.monotonic
-
-    def get(self, session: Session, community_id: Id, meeting_id: Id) -> screens.ScreenContext:
+    def context(self, session: Session, community_id: Id,
+                meeting_id: Id) -> screens.ScreenContext:
         locale = get_locale()
         version = service.meeting_version(session, community_id=community_id,
                                           meeting_id=meeting_id)
-        hit = self._contexts.get((meeting_id, locale)) if version else None
-        if hit is not None and hit[0] == version and self.clock() < hit[1]:
-            return hit[2]
-        # not cached, or another community's meeting (meeting_state: 404)
-        st = service.meeting_state(session, community_id=community_id, meeting_id=meeting_id)
-        ctx = _context_of(st, locale)
-        with self._lock:
-            if len(self._contexts) >= self.MAX:
-                self._contexts.clear()
-            self._contexts[(meeting_id, locale)] = (
-                (st.meeting.seq, st.meeting.created_at), self.clock() + self.TTL, ctx)
+        ctx = self.get(meeting_id, locale, version) if version else None
+        if ctx is None:  # not cached, or another community's meeting (meeting_state: 404)
+            st = service.meeting_state(session, community_id=community_id,
+                                       meeting_id=meeting_id)
+            ctx = _context_of(st, locale)
+            self.put(meeting_id, locale, (st.meeting.seq, st.meeting.created_at), ctx)
         return ctx
-
-    def clear(self) -> None:
-        with self._lock:
-            self._contexts.clear()
 
 
 page_contexts = PageContexts()
@@ -207,7 +189,7 @@ def _detail(request: Request, session: Session, meeting_id: Id, *, status_code: 
     user: User | None = getattr(request.state, "user", None)
     secretary = bool(user and user.is_secretary)
     if cached and not secretary:
-        ctx = page_contexts.get(session, community_id, meeting_id)
+        ctx = page_contexts.context(session, community_id, meeting_id)
     else:
         ctx = _screen(session, community_id, meeting_id)
     m = ctx["m"]
