@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -305,9 +306,14 @@ def login(client: TestClient, user: User) -> str:
 
 def csrf_of(client: TestClient, path: str) -> str:
     """The CSRF token a page carries in its forms."""
-    import re
-
     html = client.get(path).text
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+def words_of(html: str) -> str:
+    """What a reader sees of a page: its text without the tags. Check that a short
+    string is *not* on a page here, not in the raw HTML, where the page's random
+    CSRF token holds any two given letters about one time in a hundred."""
+    return re.sub(r"<[^>]*>", " ", html)
