@@ -337,7 +337,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             origin = f"http://127.0.0.1:{live_port}"
         swarm = ClientSwarm([live_url] * args.viewers, processes=args.viewer_procs,
                             marker_field="seq", headers={"Origin": origin},
-                            follow_seq=True)
+                            follow_seq=True, raw=args.viewer_client == "raw")
         swarm.start()
         ready, failed = swarm.wait_ready(timeout=180)
         print(f"  viewers ready {ready}, failed {failed}; locust for {args.duration} s",
@@ -346,6 +346,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         env = {**os.environ, "BUSY_EVENING": json.dumps(setup),
                "BUSY_EVENING_CLIENT": args.locust_client,
                "BUSY_EVENING_COUNTERS": str(counters)}
+        if args.trace:
+            env["BUSY_EVENING_TRACE"] = f"{args.trace}.requests"
         cmd = [sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
                "--host", server.url, "-u", str(users), "-r", str(args.spawn_rate),
                "-t", f"{args.duration + users // args.spawn_rate}s", "--reset-stats",
@@ -382,9 +384,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ramp_timer = threading.Timer(ramp_s, mark_ramp_end)
         account.start()
         ramp_timer.start()
-        locust = subprocess.run(cmd, env=env, capture_output=True, text=True,
-                                timeout=args.duration + 300)
+        sampler = None
+        if args.trace:
+            sampler = TraceSampler(args.trace, worker_pids, {
+                "viewers": swarm_pids, "postgres": _postgres_backends(server.db_name),
+                "locust": []})
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        if sampler:
+            sampler.groups["locust"] = [proc.pid]
+        try:
+            out, err = proc.communicate(timeout=args.duration + 300)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        locust = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
         ramp_timer.cancel()
+        if sampler:
+            sampler.stop()
         cpu_use = account.stop()
         worker_cpu1 = [proc_cpu_s(pid) for pid in worker_pids]
         cpu_use["by_worker_s"] = [round(c1 - c0, 1)
@@ -442,6 +459,47 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "locust_stderr_tail": locust.stderr[-2000:]}
 
 
+def _run_delay(pid: int) -> float:
+    """Seconds the process's main thread has waited on a run queue (/proc/PID/schedstat)."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as fh:
+            return int(fh.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class TraceSampler(threading.Thread):
+    """--trace: every worker's CPU and the machine's busy share every 100 ms (PATH.cpu, JSON
+    lines: wall clock, each worker's CPU seconds, the machine's busy and total jiffies, each
+    worker's main thread's (the event loop's) seconds spent runnable but waiting for a core,
+    the CPU seconds of the viewers, PostgreSQL's backends and Locust so far), to set
+    against the requests' trace (PATH.requests.PID, locustfile.py): in a window where requests
+    stall, were the workers busy (a queue of work), idle (waiting on something), or was the
+    machine full (the workers waiting for a core)?"""
+
+    def __init__(self, path: str, worker_pids: list[int], groups: dict[str, list[int]]) -> None:
+        super().__init__(daemon=True)
+        self.out = open(f"{path}.cpu", "w")  # noqa: SIM115 (closed in stop)
+        self.pids = worker_pids
+        self.groups = groups
+        self.done = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while not self.done.wait(0.1):
+            busy, total = _machine_jiffies()
+            self.out.write(json.dumps([time.time(), [proc_cpu_s(p) for p in self.pids],
+                                       busy, total, [_run_delay(p) for p in self.pids],
+                                       {g: sum(proc_cpu_s(p) for p in pids)
+                                        for g, pids in self.groups.items()}])
+                           + "\n")
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+        self.out.close()
+
+
 def print_result(result: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"busy evening: {args.workers} workers, PostgreSQL + Redis, viewers on {args.live}, "
           f"{args.residents} residents,"
@@ -488,6 +546,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--members", type=int, default=30)
     p.add_argument("--viewers", type=int, default=2000)
     p.add_argument("--viewer-procs", type=int, default=2)
+    p.add_argument("--viewer-client", choices=("raw", "websockets"), default="raw",
+                   help="the viewers on bare sockets (bench/ws_clients.py _RawFeed), or on the "
+                        "websockets library's client (every run before 2026-12-07 evening)")
     p.add_argument("--suggestions", type=int, default=2000)
     p.add_argument("--duration", type=int, default=120, help="seconds at full load")
     p.add_argument("--spawn-rate", type=int, default=30)
@@ -504,6 +565,10 @@ def main(argv: list[str] | None = None) -> int:
                         "DIR/worker-N.txt)")
     p.add_argument("--py-spy-rate", type=int, default=200)
     p.add_argument("--py-spy-exe", default=shutil.which("py-spy") or "py-spy")
+    p.add_argument("--trace", metavar="PATH",
+                   help="keep every request's start, name and time (PATH.requests.PID) and the "
+                        "workers' and machine's CPU every 100 ms (PATH.cpu); bench/trace.py "
+                        "reads them")
     p.add_argument("--json", metavar="PATH")
     args = p.parse_args(argv)
     started = time.time()

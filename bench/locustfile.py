@@ -22,7 +22,7 @@ import random
 import threading
 import time
 
-from locust import FastHttpUser, HttpUser, between, constant, task
+from locust import FastHttpUser, HttpUser, between, constant, events, task
 
 SETUP = json.loads(os.environ.get("BUSY_EVENING", "{}"))
 COUNTERS = os.environ.get("BUSY_EVENING_COUNTERS")
@@ -47,6 +47,26 @@ def take(kind: str, pool: list) -> object:
     if n >= len(pool):
         raise RuntimeError(f"more {kind} than tokens ({len(pool)})")
     return pool[n]
+
+
+TRACE = os.environ.get("BUSY_EVENING_TRACE")
+if TRACE:
+    # busy_evening.py --trace: every request's start (wall clock), name, time and outcome, to
+    # see when the slow ones happen (together, as a stall, or one page at a time).
+    _trace: list[tuple[float, str, float, bool]] = []
+
+    @events.request.add_listener
+    def _record(name: str, response_time: float, exception: object = None,
+                start_time: float = 0.0, **_: object) -> None:
+        _trace.append((start_time, name, response_time, exception is None))
+
+    @events.quitting.add_listener
+    def _write(**_: object) -> None:
+        with open(f"{TRACE}.{os.getpid()}", "w") as fh:
+            for row in _trace:
+                fh.write(json.dumps(row) + "\n")
+
+
 CHOICES = ("agree", "agree", "agree", "oppose", "abstain")
 PHOTO_FREE_BODY = "楼道的路灯坏了两个星期，晚上很黑，老人上下楼不方便，请尽快修理。"
 # requests' default Accept-Encoding is "gzip, deflate, br", geventhttpclient's too.
