@@ -65,8 +65,7 @@ def list_suggestions(session: SessionDep, community: CurrentCommunity, user: Opt
     page = service.list_suggestions(session, community_id=community.id, viewer=user,
                                     status=status, category=category, sort=sort,
                                     hidden=hidden, limit=limit, offset=offset, cursor=cursor)
-    return SuggestionPage(items=[SuggestionOut.of(v) for v in
-                                 service.views(session, page.items, viewer=user)], **page.meta())
+    return SuggestionPage.of(page, service.views(session, page.items, viewer=user))
 
 
 @router.get("/me/suggestions", response_model=SuggestionPage,
@@ -75,8 +74,7 @@ def my_suggestions(session: SessionDep, user: CurrentUser, limit: int = Query(20
                    offset: Offset = Query(0), cursor: CursorQuery = None):
     page = service.list_suggestions(session, community_id=user.community_id, viewer=user,
                                     author_id=user.id, limit=limit, offset=offset, cursor=cursor)
-    return SuggestionPage(items=[SuggestionOut.of(v) for v in
-                                 service.views(session, page.items, viewer=user)], **page.meta())
+    return SuggestionPage.of(page, service.views(session, page.items, viewer=user))
 
 
 @router.get("/suggestions/{suggestion_id}", response_model=SuggestionOut,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from meetingroom import i18n, labels, photos
 from meetingroom.labels import ReportReason, SuggestionStatus
 from meetingroom.models import Category, User
-from meetingroom.pagination import PageMeta
+from meetingroom.pagination import Page, PageMeta
 from meetingroom.suggestions.service import Step, SuggestionView
 from meetingroom.types import Line, Text
 
@@ -33,10 +34,14 @@ class StepOut(BaseModel):
 
     @classmethod
     def of(cls, step: Step) -> StepOut:
-        return cls(key=step.key, label=i18n.gettext(step.label), done=step.done,
-                   when=aware(step.when), link=step.link,
-                   note=i18n.gettext(step.note) if step.note else None,
-                   detail=step.detail or None)
+        return cls.model_validate(cls.data(step))
+
+    @staticmethod
+    def data(step: Step) -> dict[str, Any]:
+        return {"key": step.key, "label": i18n.gettext(step.label), "done": step.done,
+                "when": aware(step.when), "link": step.link,
+                "note": i18n.gettext(step.note) if step.note else None,
+                "detail": step.detail or None}
 
 
 class PhotoOut(BaseModel):
@@ -85,22 +90,38 @@ class SuggestionOut(BaseModel):
 
     @classmethod
     def of(cls, v: SuggestionView, viewer: User | None = None) -> SuggestionOut:
+        return cls.model_validate(cls.data(v))
+
+    @staticmethod
+    def data(v: SuggestionView) -> dict[str, Any]:
+        """The fields as plain values: a list validates all its items' in one call
+        (SuggestionPage.of), not a model per item and per timeline step."""
         s = v.suggestion
-        cat = CategoryOut.of(v.category) if v.category else None
-        return cls(
-            id=s.id, title=s.title, body=s.body, status=v.status,
-            status_label=i18n.gettext(labels.SUGGESTION_STATUSES[v.status]),
-            supporters=s.supporters, created_at=aware(s.created_at), proposal_id=s.proposal_id,
-            category=cat.code if cat else None, category_name=cat.name if cat else None,
-            location=s.location, author_name=v.author_name, entered_by_staff=v.by_staff,
-            decline_reason=s.decline_reason or None,
-            photos=[PhotoOut(url=photos.url(p), thumb_url=photos.url(p, thumb=True),
-                             width=p.width, height=p.height) for p in v.photos],
-            supported=v.supported, hidden=s.hidden, timeline=[StepOut.of(st) for st in v.steps])
+        c = v.category
+        return {
+            "id": s.id, "title": s.title, "body": s.body, "status": v.status,
+            "status_label": i18n.gettext(labels.SUGGESTION_STATUSES[v.status]),
+            "supporters": s.supporters, "created_at": aware(s.created_at),
+            "proposal_id": s.proposal_id, "category": c.code if c else None,
+            "category_name": (c.name_zh if i18n.get_locale() == "zh_CN" else c.name_en)
+            if c else None,
+            "location": s.location, "author_name": v.author_name,
+            "entered_by_staff": v.by_staff, "decline_reason": s.decline_reason or None,
+            "photos": [{"url": photos.url(p), "thumb_url": photos.url(p, thumb=True),
+                        "width": p.width, "height": p.height} for p in v.photos],
+            "supported": v.supported, "hidden": s.hidden,
+            "timeline": [StepOut.data(st) for st in v.steps]}
 
 
 class SuggestionPage(PageMeta):
     items: list[SuggestionOut]
+
+    @classmethod
+    def of(cls, page: Page[Any], views: list[SuggestionView]) -> SuggestionPage:
+        """A page of the API's list, validated once as a whole: building a model per item and
+        per timeline step was ~0.5 ms of a 20-item page's ~3.5 (issue 11)."""
+        return cls.model_validate({"items": [SuggestionOut.data(v) for v in views],
+                                   **page.meta()})
 
 
 class ReasonIn(BaseModel):
