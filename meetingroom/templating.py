@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from meetingroom import i18n
 from meetingroom.settings import get_settings
@@ -163,6 +164,31 @@ def visitor_page(request: Request, template: str, **context: Any) -> HTMLRespons
         _visitor_pages[key] = html
     # escaped as the template's autoescape would (a token is URL-safe base64: unchanged)
     return HTMLResponse(html.replace(_CSRF_MARK, str(escape(csrf_token(request)))))
+
+
+class KeptFragment:
+    """A fragment that a list renders once per item (a card), kept rendered per worker for each
+    value of `key(item)`: the key must hold everything the fragment shows (and the language),
+    so a changed item is a new entry, never a stale one. The fragment is rendered with `item`
+    under `name` and nothing else of the page's context, so it can read nothing the key misses
+    but the environment's globals (translations, labels, the time zone: fixed per process).
+    Bounded: cleared when full (a new deploy, or a busy list's changing counts, refill it)."""
+
+    def __init__(self, template: str, name: str, key: Callable[[Any], Hashable],
+                 size: int = 1000) -> None:
+        self.template, self.name, self.key, self.size = template, name, key, size
+        self.kept: dict[Hashable, Markup] = {}
+
+    def __call__(self, item: Any) -> Markup:
+        key = self.key(item)
+        html = self.kept.get(key)
+        if html is None:
+            # An autoescaped template's output: markup already, its values escaped.
+            html = Markup(env.get_template(self.template).render({self.name: item}))  # noqa: S704
+            if len(self.kept) >= self.size:
+                self.kept.clear()
+            self.kept[key] = html
+        return html
 
 
 def flash(request: Request, message: str, **params: Any) -> None:
