@@ -68,13 +68,16 @@ def clean_text(value: str | None, *, field: str, max_len: int, required: bool = 
     return text
 
 
+_CATEGORY = select(Category).where(Category.community_id == sa.bindparam("community_id"),
+                                   Category.code == sa.bindparam("code"), Category.active)
+
+
 def _category(session: Session, community_id: int, code: str | None) -> Category | None:
     code = (code or "").strip()
     if not code:
         return None
-    category = session.exec(select(Category).where(Category.community_id == community_id,
-                                                   Category.code == code,
-                                                   Category.active)).first()
+    category = session.exec(_CATEGORY, params={"community_id": community_id,
+                                               "code": code}).first()
     if category is None:
         raise Invalid("Unknown category.", field="category")
     return category
