@@ -77,6 +77,7 @@ PAGES: list[Page] = [
     Page("resolution list /resolutions", "/resolutions"),
     Page("meeting page /meetings/{id}", "/meetings/{meeting_id}"),
     Page("suggestions API (first page)", "/api/v1/suggestions?limit=20"),
+    Page("suggestions API (cursor page)", "/api/v1/suggestions?limit=20&cursor={cursor}"),
     Page("meeting API (members' poll)", "/api/v1/meetings/{meeting_id}"),
 ]
 
@@ -84,7 +85,8 @@ PAGES: list[Page] = [
 def prepare(server: AppServer, args: argparse.Namespace) -> dict[str, Any]:
     """Create what the pages need before measuring; returns values for `{placeholders}`:
     an open meeting with 30 present members and an open vote (projector), and, with
-    `--suggestions N`, N visible suggestions inserted directly with SQL (the list at scale)."""
+    `--suggestions N`, N visible suggestions inserted directly with SQL (the list at scale);
+    the API's second page by its cursor (the busy evening's "next page")."""
     try:
         from live_meeting import LiveMeeting
     except ImportError:  # pragma: no cover
@@ -92,7 +94,10 @@ def prepare(server: AppServer, args: argparse.Namespace) -> dict[str, Any]:
     meeting = LiveMeeting(server, members=30).setup()
     if args.suggestions:
         insert_suggestions(meeting.db_url(), args.suggestions)
-    return {"meeting_id": meeting.id}
+    import httpx
+
+    first = httpx.get(f"{server.url}/api/v1/suggestions?limit=20", timeout=30).json()
+    return {"meeting_id": meeting.id, "cursor": first.get("next_cursor") or ""}
 
 
 def insert_suggestions(db_url: str, n: int) -> None:
