@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from meetingroom import i18n, templating
 from meetingroom.models import Photo, Suggestion
 from meetingroom.suggestions import service, web
-from tests.conftest import auth, login
+from tests.conftest import auth, login, statements_run
 from tests.suggestions.helpers import files, make, png
 
 T0 = datetime(2026, 11, 3, 1, 30, tzinfo=UTC)  # 09:30 in Asia/Shanghai, the same day
@@ -215,7 +215,8 @@ def test_the_api_list_and_its_cursor_page_are_pinned(client, factory, session, d
 def test_one_built_statement_serves_every_community_and_cursor(session, community, factory,
                                                                stranger):
     """The list's statement is built once per shape and bound per request: another
-    community's call gets its own rows, a cursor its own page."""
+    community's call gets its own rows, a cursor its own page; the page and its capped total
+    are one query."""
     mine = factory.user()
     for n, (who, cid) in enumerate([(mine, community.id)] * 3
                                    + [(stranger, stranger.community_id)] * 2):
@@ -233,5 +234,11 @@ def test_one_built_statement_serves_every_community_and_cursor(session, communit
     assert page.total == 3 and titles(session, community.id, cursor=page.next_cursor) == ["t0"]
     assert service.list_suggestions(session, community_id=stranger.community_id, viewer=None,
                                     limit=2).total == 2
+    # The total rides in the page's query; a page past the end has no row to carry it.
+    past = service.list_suggestions(session, community_id=community.id, viewer=None, offset=9)
+    assert past.items == [] and past.total == 3
+    with statements_run() as ran:
+        service.list_suggestions(session, community_id=community.id, viewer=None, limit=2)
+    assert len([s for s in ran if s.lstrip().upper().startswith("SELECT")]) == 1, ran
     assert service._list_statement("public", False, None) is service._list_statement(
         "public", False, None)
