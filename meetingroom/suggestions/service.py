@@ -204,7 +204,7 @@ def _list_statement(kind: str, by_category: bool, status: str | None):
     """The list's statement for one shape (public, hidden or one author's; by category; by
     status), built once, its values bound parameters: a statement built per request cost
     ~0.2-0.4 ms of Python a query in building and in SQLAlchemy's walk of it for its cache key
-    (issue 11; pagination.paginate's `params`). At most 3 × 2 × len(STATUSES) + 1 shapes."""
+    (issue 11; pagination.paginate's `params`). 3 × 2 × (len(STATUSES) + 1) shapes at most."""
     stmt = select(Suggestion).where(Suggestion.community_id == sa.bindparam("community_id"))
     if kind == "hidden":
         stmt = stmt.where(Suggestion.hidden)
