@@ -19,16 +19,18 @@ Then, at once:
   2 s and votes once on each open item), the secretary (opens a vote, closes it 10 s later, the
   next item) and a probe on /healthz every 0.5 s: the same run's baseline, so the page figures
   are also given as ratios.
-- 2,000 viewers on `WS /api/v1/meetings/{id}/live` (bench/ws_clients.py, their own processes),
-  by default on the live listener (`MEETINGROOM_LIVE_PORT`), the deployment docs/deployment.md
-  recommends for meetings watched by hundreds or thousands of phones; `--live asgi` puts them on
-  the app's own ASGI route, as every run before 2026-12-07 did
-  follow the feed as a client does (CONTRACT "Live feed"): a snapshot sets where they stand
-  (also one in the stream: a resync, or the room covering a late event), every event must be
-  the next `seq`; a `seq` that jumps ahead is a gap (an error: the skipped seqs are recorded,
-  and the viewer reconnects for a fresh snapshot, as a client must), so are a failed or
-  dropped socket. The server's live warnings (a late event covered by a snapshot, a slow
-  socket dropped, a Redis outage) are read from its log.
+- 2,000 viewers on `WS /api/v1/meetings/{id}/live` (bench/ws_clients.py, their own
+  processes), by default on the live listener (`MEETINGROOM_LIVE_PORT`), the deployment
+  docs/deployment.md recommends for meetings watched by hundreds or thousands of phones
+  (`--live asgi` puts them on the app's own ASGI route, as every run before 2026-12-07 did),
+  and by default on bare sockets (`--viewer-client websockets`: the websockets library's
+  client, every run before 2026-12-07 evening, at twice the CPU per message on the cores the
+  server shares). They follow the feed as a client does (CONTRACT "Live feed"): a snapshot
+  sets where they stand (also one in the stream: a resync, or the room covering a late
+  event), every event must be the next `seq`; a `seq` that jumps ahead is a gap (an error:
+  the skipped seqs are recorded, and the viewer reconnects for a fresh snapshot, as a client
+  must), so are a failed or dropped socket. The server's live warnings (a late event covered
+  by a snapshot, a slow socket dropped, a Redis outage) are read from its log.
 
 The CPU of every process group (server, Locust, viewers, PostgreSQL's backends, Redis, the
 rest of the machine) over Locust's run is printed and kept (`cpu`): whether the load generator
