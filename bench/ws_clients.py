@@ -310,12 +310,17 @@ class _Worker:
                 if ws is not None:
                     ws.transport.abort()
                     ws = None
-                if attempt + 1 < cfg.connect_attempts:
-                    self.retries += 1
-                    await asyncio.sleep(0.2 * 2**attempt)
-                elif len(self.failures) < 5:
-                    self.failures.append(f"{url}: {type(exc).__name__}: {exc}")
+                await self._attempt_failed(attempt, url, exc)
         return None
+
+    async def _attempt_failed(self, attempt: int, url: str, exc: Exception) -> None:
+        """After a failed connect: back off before the next attempt, or keep why the last one
+        failed (the first five failures are reported)."""
+        if attempt + 1 < self.cfg.connect_attempts:
+            self.retries += 1
+            await asyncio.sleep(0.2 * 2**attempt)
+        elif len(self.failures) < 5:
+            self.failures.append(f"{url}: {type(exc).__name__}: {exc}")
 
     def _follow(self, raw: bytes, at: int | None) -> int | None:
         """Where the viewer's seq stands after `raw`; None: a gap (reconnect)."""
@@ -386,11 +391,7 @@ class _Worker:
                     if feed.transport is not None:
                         feed.transport.abort()
                     feed = None
-                    if attempt + 1 < cfg.connect_attempts:
-                        self.retries += 1
-                        await asyncio.sleep(0.2 * 2**attempt)
-                    elif len(self.failures) < 5:
-                        self.failures.append(f"{url}: {type(exc).__name__}: {exc}")
+                    await self._attempt_failed(attempt, url, exc)
             if feed is None:
                 if not self.stopping:
                     self.failed += 1
