@@ -93,16 +93,13 @@ def convene(body: ConveneIn, user: CurrentUser, session: SessionDep):
 @router.get("/meetings/{meeting_id}", response_model=MeetingOut,
             summary="A meeting: S, P, quorum with its rule, agenda")
 def get_meeting(meeting_id: Id, session: SessionDep, community: CurrentCommunity) -> Response:
-    locale = get_locale()
-    version = service.meeting_version(session, community_id=community.id,
-                                      meeting_id=meeting_id)
-    body = meeting_bodies.get(meeting_id, locale, version) if version else None
-    if body is None:  # not cached, or another community's meeting (meeting_state: 404)
-        st = service.meeting_state(session, community_id=community.id, meeting_id=meeting_id)
-        body = MeetingOut.model_validate(state.meeting_data(st, locale)).model_dump_json(
-            by_alias=True).encode()
-        meeting_bodies.put(meeting_id, locale, (st.meeting.seq, st.meeting.created_at), body)
+    body = meeting_bodies.fetch(session, community.id, meeting_id, _meeting_body)
     return Response(body, media_type="application/json")
+
+
+def _meeting_body(st: state.MeetingState, locale: str) -> bytes:
+    return MeetingOut.model_validate(state.meeting_data(st, locale)).model_dump_json(
+        by_alias=True).encode()
 
 
 @router.get("/meetings/{meeting_id}/tallies", response_model=list[TallyOut],

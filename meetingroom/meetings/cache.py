@@ -10,6 +10,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from sqlmodel import Session
+
+from meetingroom.i18n import get_locale
+from meetingroom.meetings import service, state
+
 V = TypeVar("V")
 
 Version = tuple[int, datetime]  # service.meeting_version: the meeting's (seq, created_at)
@@ -40,6 +45,21 @@ class VersionedCache(Generic[V]):
             if len(self._entries) >= self.MAX:
                 self._entries.clear()
             self._entries[(meeting_id, locale)] = (version, self.clock() + self.TTL, value)
+
+    def fetch(self, session: Session, community_id: int, meeting_id: int,
+              build: Callable[[state.MeetingState, str], V]) -> V:
+        """The value for this request's locale: read the meeting's version (one row), and on a
+        miss build it from the meeting's state and keep it. A meeting of another community has
+        no version here, so it is never served from the cache: meeting_state raises its 404."""
+        locale = get_locale()
+        version = service.meeting_version(session, community_id=community_id,
+                                          meeting_id=meeting_id)
+        value = self.get(meeting_id, locale, version) if version else None
+        if value is None:
+            st = service.meeting_state(session, community_id=community_id, meeting_id=meeting_id)
+            value = build(st, locale)
+            self.put(meeting_id, locale, (st.meeting.seq, st.meeting.created_at), value)
+        return value
 
     def clear(self) -> None:
         with self._lock:

@@ -69,19 +69,6 @@ class PageContexts(VersionedCache[screens.ScreenContext]):
     people who are not the secretary: the secretary, who makes those other changes, always
     gets the page built from the database."""
 
-    def context(self, session: Session, community_id: Id,
-                meeting_id: Id) -> screens.ScreenContext:
-        locale = get_locale()
-        version = service.meeting_version(session, community_id=community_id,
-                                          meeting_id=meeting_id)
-        ctx = self.get(meeting_id, locale, version) if version else None
-        if ctx is None:  # not cached, or another community's meeting (meeting_state: 404)
-            st = service.meeting_state(session, community_id=community_id,
-                                       meeting_id=meeting_id)
-            ctx = _context_of(st, locale)
-            self.put(meeting_id, locale, (st.meeting.seq, st.meeting.created_at), ctx)
-        return ctx
-
 
 page_contexts = PageContexts()
 
@@ -189,7 +176,7 @@ def _detail(request: Request, session: Session, meeting_id: Id, *, status_code: 
     user: User | None = getattr(request.state, "user", None)
     secretary = bool(user and user.is_secretary)
     if cached and not secretary:
-        ctx = page_contexts.context(session, community_id, meeting_id)
+        ctx = page_contexts.fetch(session, community_id, meeting_id, _context_of)
     else:
         ctx = _screen(session, community_id, meeting_id)
     m = ctx["m"]
