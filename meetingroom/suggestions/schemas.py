@@ -62,9 +62,13 @@ class CategoryOut(BaseModel):
 
     @classmethod
     def of(cls, c: Category) -> CategoryOut:
-        name = c.name_zh if i18n.get_locale() == "zh_CN" else c.name_en
-        return cls(id=c.id, code=c.code, name=name, name_zh=c.name_zh, name_en=c.name_en,
-                   position=c.position, active=c.active)
+        return cls(id=c.id, code=c.code, name=cls.name_of(c), name_zh=c.name_zh,
+                   name_en=c.name_en, position=c.position, active=c.active)
+
+    @staticmethod
+    def name_of(c: Category) -> str:
+        """The category's name in the request's language."""
+        return c.name_zh if i18n.get_locale() == "zh_CN" else c.name_en
 
 
 class SuggestionOut(BaseModel):
@@ -103,8 +107,7 @@ class SuggestionOut(BaseModel):
             "status_label": i18n.gettext(labels.SUGGESTION_STATUSES[v.status]),
             "supporters": s.supporters, "created_at": aware(s.created_at),
             "proposal_id": s.proposal_id, "category": c.code if c else None,
-            "category_name": (c.name_zh if i18n.get_locale() == "zh_CN" else c.name_en)
-            if c else None,
+            "category_name": CategoryOut.name_of(c) if c else None,
             "location": s.location, "author_name": v.author_name,
             "entered_by_staff": v.by_staff, "decline_reason": s.decline_reason or None,
             "photos": [{"url": photos.url(p), "thumb_url": photos.url(p, thumb=True),
