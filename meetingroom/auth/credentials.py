@@ -74,6 +74,9 @@ def resolve(session: Session, key: str | None, kind: str) -> tuple[AuthSession, 
 
 
 RESOLVE_CHUNK = 500  # keys per query (SQLite allows 32,766 parameters; PostgreSQL 65,535)
+# built once: a lone ballot resolves its credential with this (issue 11)
+_RESOLVE_MANY = (select(AuthSession, User).join(User, col(User.id) == col(AuthSession.user_id))
+                 .where(col(AuthSession.key_hash).in_(sa.bindparam("hashes", expanding=True))))
 
 
 def resolve_many(session: Session, credentials: Sequence[tuple[str, str]]
@@ -84,10 +87,8 @@ def resolve_many(session: Session, credentials: Sequence[tuple[str, str]]
     found: dict[str, tuple[AuthSession, User]] = {}
     wanted = sorted({h for (key, _kind), h in zip(credentials, hashes, strict=True) if key})
     for start in range(0, len(wanted), RESOLVE_CHUNK):
-        rows = session.exec(select(AuthSession, User)
-                            .join(User, col(User.id) == col(AuthSession.user_id))
-                            .where(col(AuthSession.key_hash).in_(
-                                wanted[start:start + RESOLVE_CHUNK]))).all()
+        rows = session.exec(_RESOLVE_MANY,
+                            params={"hashes": wanted[start:start + RESOLVE_CHUNK]}).all()
         found.update((row.key_hash, (row, user)) for row, user in rows)
     return [_live(found.get(h), kind) if key else None
             for (key, kind), h in zip(credentials, hashes, strict=True)]

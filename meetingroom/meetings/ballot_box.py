@@ -41,6 +41,7 @@ from meetingroom.errors import DomainError, NotAuthenticated
 from meetingroom.live.hub import Event, Publisher
 from meetingroom.meetings.schemas import TallyOut
 from meetingroom.meetings.state import TallyData
+from meetingroom.models import User
 
 log = logging.getLogger("meetingroom.meetings")
 
@@ -296,7 +297,7 @@ def _commit(hub: Publisher, item_id: int, group: list[tuple[Credential, str]]) -
     outcomes: list[Outcome | None] = [None] * len(group)
     with contextlib.contextmanager(db.session_scope)(write=True) as session:
         session.info["hub"] = hub
-        ballots: list[tuple[int, str]] = []
+        ballots: list[tuple[User, str]] = []
         placed: list[int] = []
         found_all = credentials.resolve_many(  # one indexed query for the whole batch
             session, [(credential.key, credential.kind) for credential, _ in group])
@@ -305,7 +306,7 @@ def _commit(hub: Publisher, item_id: int, group: list[tuple[Credential, str]]) -
                 stale = credential.kind == "token"  # a bad token says so, as deps.load_user
                 outcomes[n] = NotAuthenticated(STALE_TOKEN_MESSAGE) if stale else NotAuthenticated()
                 continue
-            ballots.append((found[1].id, choice))
+            ballots.append((found[1], choice))
             placed.append(n)
         credentials.touch_many(session, [found[0] for found in found_all if found is not None])
         if ballots:

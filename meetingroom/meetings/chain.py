@@ -18,10 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import func
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from meetingroom.models import ChainEntry, table_of
@@ -53,15 +54,32 @@ def append(session: Session, *, meeting_id: int, payload: dict[str, Any]) -> Cha
     return entry
 
 
-def extend(session: Session, *, meeting_id: int, payloads: list[dict[str, Any]]) -> None:
-    """Add several entries in order after the meeting's last (a batch of ballots): one read of
-    the last entry, the links computed here. Same locking rule as `append`."""
+_INSERT = sa.insert(table_of(ChainEntry))
+
+
+def last_entry(meeting_id: Mapped[int]
+               ) -> tuple[sa.ScalarSelect[int | None], sa.ScalarSelect[str | None]]:
+    """The position and hash of the last entry of the meeting `meeting_id` names, as two
+    scalar subqueries (NULL when it has none): for a caller that reads them in a statement of
+    its own, after the meeting's lock (service.cast_ballots), and hands them to `extend`."""
+    last = (select(col(ChainEntry.position), col(ChainEntry.hash))
+            .where(col(ChainEntry.meeting_id) == meeting_id)
+            .order_by(col(ChainEntry.position).desc()).limit(1))
+    # NULL when the meeting has no entry yet: the types say so, SQLAlchemy's would not
+    return (cast("sa.ScalarSelect[int | None]",
+                 last.with_only_columns(col(ChainEntry.position)).scalar_subquery()),
+            cast("sa.ScalarSelect[str | None]",
+                 last.with_only_columns(col(ChainEntry.hash)).scalar_subquery()))
+
+
+def extend(session: Session, *, meeting_id: int, payloads: list[dict[str, Any]],
+           last: tuple[int, str]) -> None:
+    """Add several entries in order after the meeting's last (a batch of ballots), whose
+    position and hash the caller read under the meeting's lock (`last_entry`; (0, GENESIS)
+    for a meeting without entries); the links computed here. Same locking rule as `append`."""
     if not payloads:
         return
-    last = session.exec(select(col(ChainEntry.position), col(ChainEntry.hash))
-                        .where(col(ChainEntry.meeting_id) == meeting_id)
-                        .order_by(col(ChainEntry.position).desc()).limit(1)).first()
-    position, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+    position, prev_hash = last
     rows: list[dict[str, Any]] = []
     for payload in payloads:
         text = canonical(payload)
@@ -71,7 +89,7 @@ def extend(session: Session, *, meeting_id: int, payloads: list[dict[str, Any]])
                      "prev_hash": prev_hash, "hash": entry_hash})
         prev_hash = entry_hash
     # One multi-row INSERT, no ORM objects (a batch of 500 ballots: issue 11).
-    session.exec(sa.insert(table_of(ChainEntry)), params=rows)
+    session.exec(_INSERT, params=rows)
 
 
 def entries(session: Session, meeting_id: int) -> list[ChainEntry]:

@@ -153,11 +153,13 @@ def _lock_item(session: Session, actor: User, item_id: int) -> tuple[Meeting, Ag
     return meeting, item
 
 
+_BUMP = (sa.update(table_of(Meeting)).where(table_of(Meeting).c.id == sa.bindparam("meeting_id"))
+         .values(seq=table_of(Meeting).c.seq + 1).returning(table_of(Meeting).c.seq))
+
+
 def _bump(session: Session, meeting: Meeting) -> int:
     """The meeting's next seq, assigned in this transaction (CONTRACT live feed)."""
-    seq: int = session.exec(sa.update(Meeting).where(col(Meeting.id) == meeting.id)
-                            .values(seq=col(Meeting.seq) + 1).returning(col(Meeting.seq))
-                            .execution_options(synchronize_session=False)).scalar_one()
+    seq: int = session.exec(_BUMP, params={"meeting_id": meeting.id}).scalar_one()
     set_committed_value(meeting, "seq", seq)
     return seq
 
@@ -661,7 +663,7 @@ class CastBatch:
 def cast_ballot(session: Session, *, actor: User, item_id: int, choice: str) -> AgendaItem:
     """A seated member who is present casts his ballot: once, final (R7.5). A batch of one
     (`cast_ballots`); the page's form and the demo use it, the API groups ballots."""
-    batch = cast_ballots(session, item_id=item_id, ballots=[(actor.id, choice)],
+    batch = cast_ballots(session, item_id=item_id, ballots=[(actor, choice)],
                          community_id=actor.community_id)
     if batch.errors[0] is not None:
         raise batch.errors[0]
@@ -669,7 +671,44 @@ def cast_ballot(session: Session, *, actor: User, item_id: int, choice: str) -> 
     return batch.item
 
 
-def cast_ballots(session: Session, *, item_id: int, ballots: list[tuple[int, str]],
+# A ballot batch's statements, built once: a lone ballot (how members tap, one by one) built
+# and cache-keyed a dozen statements per call, most of its CPU beside the round trips (issue 11).
+# The values are bound per call.
+_ITEM_ID = sa.bindparam("item_id", type_=sa.Integer)
+_MEETING_OF_ITEM_LOCKED = (
+    select(Meeting)
+    .where(col(Meeting.id) == select(col(AgendaItem.meeting_id))
+           .where(col(AgendaItem.id) == _ITEM_ID).scalar_subquery())
+    .with_for_update().execution_options(populate_existing=True))
+# Read after the lock: the item as it is now, and the meeting's last chain entry (entries of a
+# meeting are only added under its lock, so this read stays the last one).
+_LAST_POSITION, _LAST_HASH = chain.last_entry(col(AgendaItem.meeting_id))
+_ITEM_AND_LAST_ENTRY = (select(AgendaItem, _LAST_POSITION, _LAST_HASH)
+                        .where(col(AgendaItem.id) == _ITEM_ID)
+                        .execution_options(populate_existing=True))
+# Who has voted on the item (all of them: the tally names them), and who of the batch is
+# checked in, in one round trip.
+_VOTED, _HERE = 0, 1
+_VOTED_AND_HERE = sa.union_all(
+    sa.select(sa.literal(_VOTED, sa.Integer), col(VoteCast.voter_id))
+    .where(col(VoteCast.item_id) == _ITEM_ID),
+    sa.select(sa.literal(_HERE, sa.Integer), col(Attendance.user_id))
+    .where(col(Attendance.meeting_id) == sa.bindparam("meeting_id", type_=sa.Integer),
+           col(Attendance.present),
+           col(Attendance.user_id).in_(sa.bindparam("uids", expanding=True))))
+_items_table = table_of(AgendaItem).c
+_COUNT_BALLOTS = (
+    sa.update(table_of(AgendaItem))
+    .where(_items_table.id == _ITEM_ID, _items_table.vote_status == "open")
+    .values({_items_table[c]: _items_table[c] + sa.bindparam(f"add_{c}", type_=sa.Integer)
+             for c in CHOICES})
+    .returning(*(_items_table[c] for c in CHOICES)))
+_INSERT_VOTE_CAST = sa.insert(table_of(VoteCast))
+_INSERT_BALLOT = sa.insert(table_of(Ballot))
+_INSERT_AUDIT = sa.insert(table_of(AuditLog))
+
+
+def cast_ballots(session: Session, *, item_id: int, ballots: list[tuple[User, str]],
                  community_id: int | None = None) -> CastBatch:
     """Ballots of several members on one item in one transaction (group commit, issue 11): one
     lock of the meeting, each ballot checked as if alone (seated, present, seated when the
@@ -678,29 +717,34 @@ def cast_ballots(session: Session, *, item_id: int, ballots: list[tuple[int, str
     atomic `+ n`. A secret ballot (R7.6) records that he voted and adds to the count, nothing
     that links him to the choice (a batch only blurs the order further).
 
-    The work does not grow with the committee: the users of the batch, their attendance and
-    earlier ballots are read by id, the tally is built from the item's counters and what was
-    frozen when the vote opened (state.build_tally), never from the whole meeting's state."""
-    errors: list[DomainError | None] = [None] * len(ballots)
-    item = session.get(AgendaItem, item_id)
-    if item is None or (community_id is not None and item.community_id != community_id):
+    `ballots`: (voter, choice), the voter as this transaction read him (the credential's
+    lookup, ballot_box; the page's own user, cast_ballot). The work does not grow with the
+    committee beyond the item's voter ids (the tally names them): the batch's attendance is
+    read by id, the tally is built from the item's counters and what was frozen when the vote
+    opened (state.build_tally), never from the whole meeting's state. A lone ballot is nine
+    statements here, each built once (above); ballot_box adds its credential's lookup."""
+    meeting = session.exec(_MEETING_OF_ITEM_LOCKED, params={"item_id": item_id}).first()
+    found = None if meeting is None else session.exec(
+        _ITEM_AND_LAST_ENTRY, params={"item_id": item_id}).one()
+    if found is None or (community_id is not None and found[0].community_id != community_id):
         return CastBatch(None, [NotFound("No such agenda item.") for _ in ballots], {})
-    meeting = session.exec(select(Meeting).where(Meeting.id == item.meeting_id).with_for_update()
-                           .execution_options(populate_existing=True)).one()
-    session.refresh(item)
-    uids = sorted({uid for uid, _ in ballots})
-    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(uids))).all()}
-    here = set(session.exec(select(Attendance.user_id).where(
-        Attendance.meeting_id == meeting.id, Attendance.present,
-        col(Attendance.user_id).in_(uids))).all())
-    voted = set(session.exec(select(VoteCast.voter_id).where(
-        VoteCast.item_id == item.id, col(VoteCast.voter_id).in_(uids))).all())
+    assert meeting is not None
+    item, last_position, last_hash = found
+    last = (0, chain.GENESIS) if last_position is None or last_hash is None else (
+        last_position, last_hash)
+    voted: set[int] = set()
+    here: set[int] = set()
+    for kind, uid in session.connection().execute(_VOTED_AND_HERE, {
+            "item_id": item.id, "meeting_id": meeting.id,
+            "uids": sorted({user.id for user, _ in ballots})}).all():
+        (voted if kind == _VOTED else here).add(uid)
+    errors: list[DomainError | None] = [None] * len(ballots)
     accepted: list[tuple[User, str]] = []
-    for n, (uid, choice) in enumerate(ballots):
-        user = users.get(uid)
+    for n, (user, choice) in enumerate(ballots):
+        uid = user.id
         if choice not in CHOICES:
             errors[n] = Invalid("Choose agree, oppose or abstain.", field="choice")
-        elif user is None or not user.is_active:
+        elif not user.is_active:
             errors[n] = NotAuthenticated()
         elif user.community_id != item.community_id:
             errors[n] = NotFound("No such agenda item.")
@@ -723,8 +767,8 @@ def cast_ballots(session: Session, *, item_id: int, ballots: list[tuple[int, str
             voted.add(uid)
             accepted.append((user, choice))
     if accepted:
-        _write_ballots(session, meeting, item, accepted)
-    tallies = _item_tallies(session, meeting, item)
+        _write_ballots(session, meeting, item, accepted, last=last)
+    tallies = _item_tallies(session, meeting, item, sorted(voted))
     if accepted:
         seq = _bump(session, meeting)
         secret = item.method == "secret"
@@ -740,24 +784,18 @@ def cast_ballots(session: Session, *, item_id: int, ballots: list[tuple[int, str
 
 
 def _write_ballots(session: Session, meeting: Meeting, item: AgendaItem,
-                   accepted: list[tuple[User, str]]) -> None:
+                   accepted: list[tuple[User, str]], *, last: tuple[int, str]) -> None:
     """The rows of accepted ballots (under the meeting's lock): who voted (the unique
-    constraint), the counts, open ballots' choices, the audit rows and the chain entries.
-    Each kind of row in one multi-row INSERT (Core, no ORM objects: issue 11, a burst of 500
-    ballots spent most of its CPU building and flushing 2,000 ORM objects)."""
+    constraint), the counts, open ballots' choices, the audit rows and the chain entries after
+    `last`, the meeting's last entry (position, hash; (0, GENESIS) when it has none). Each kind
+    of row in one multi-row INSERT (Core, no ORM objects: issue 11, a burst of 500 ballots
+    spent most of its CPU building and flushing 2,000 ORM objects)."""
     now = utcnow()
     # A duplicate fails here: the batch rolls back, ballots go one by one (ballot_box).
-    session.exec(sa.insert(table_of(VoteCast)),
+    session.exec(_INSERT_VOTE_CAST,
                  params=[{"item_id": item.id, "voter_id": user.id} for user, _ in accepted])
-    counts = {c: sum(1 for _, choice in accepted if choice == c) for c in CHOICES}
-    columns = {getattr(AgendaItem, c): getattr(AgendaItem, c) + n
-               for c, n in counts.items() if n}
-    row = session.exec(sa.update(AgendaItem)
-                       .where(col(AgendaItem.id) == item.id, col(AgendaItem.vote_status) == "open")
-                       .values(columns)
-                       .returning(col(AgendaItem.agree), col(AgendaItem.oppose),
-                                  col(AgendaItem.abstain))
-                       .execution_options(synchronize_session=False)).first()
+    counts = {f"add_{c}": sum(1 for _, choice in accepted if choice == c) for c in CHOICES}
+    row = session.connection().execute(_COUNT_BALLOTS, {"item_id": item.id, **counts}).first()
     if row is None:  # cannot happen under the meeting lock; refuse rather than miscount
         raise Conflict("The vote on this item is closed.")
     for name, value in zip(CHOICES, row, strict=True):
@@ -778,25 +816,22 @@ def _write_ballots(session: Session, meeting: Meeting, item: AgendaItem,
                            "action": "ballot.cast", "entity": "agenda_item",
                            "entity_id": item.id, "detail": detail, "created_at": now})
     if not secret:
-        session.exec(sa.insert(table_of(Ballot)),
+        session.exec(_INSERT_BALLOT,
                      params=[{"item_id": item.id, "voter_id": user.id, "choice": choice,
                               "cast_at": now} for user, choice in accepted])
-    session.exec(sa.insert(table_of(AuditLog)), params=audit_rows)
-    chain.extend(session, meeting_id=meeting.id, payloads=payloads)
+    session.exec(_INSERT_AUDIT, params=audit_rows)
+    chain.extend(session, meeting_id=meeting.id, payloads=payloads, last=last)
 
 
-def _item_tallies(session: Session, meeting: Meeting,
-                  item: AgendaItem) -> dict[str, state.TallyData]:
+def _item_tallies(session: Session, meeting: Meeting, item: AgendaItem,
+                  voted_ids: list[int]) -> dict[str, state.TallyData]:
     """An open item's tally, per locale, from its row (state.build_tally): S and P frozen when
-    its vote opened, R7.4 frozen when the meeting opened; who voted, for open ballots (one
-    indexed read of ids, once per batch: the screens name who has not voted yet)."""
+    its vote opened, R7.4 frozen when the meeting opened; `voted_ids`, who has voted, named
+    for open ballots only (the screens name who has not voted yet)."""
     rule, base = _adoption(session, meeting)
-    voted_ids = None
-    if item.method == "ballot":
-        voted_ids = sorted(session.exec(select(VoteCast.voter_id).where(
-            VoteCast.item_id == item.id)).all())
+    named = voted_ids if item.method == "ballot" else None
     return {locale: state.build_tally(meeting.kind, item, rule, base, item.seated_at_open or 0,
-                                      item.present_at_open or 0, voted_ids, locale)
+                                      item.present_at_open or 0, named, locale)
             for locale in LOCALES}
 
 

@@ -269,3 +269,34 @@ def test_the_201_is_compressed_once_per_batch_and_decodes_the_same(
     tallies = ballot_box.Tallies({"en": meet.tally()})
     (br, _), (gz, _) = tallies.encoded("en", "br"), tallies.encoded("en", "gzip")
     assert brotli.decompress(br) == gzip.decompress(gz) == tallies.body("en")
+
+
+def test_a_lone_ballot_sends_ten_statements(client, meet, committee, make_proposal, session):
+    """How a committee votes: one member after another, each ballot a batch of its own (issue
+    11, fan-out target 2). Its transaction is ten statements: the credential, the meeting's
+    lock, the item with the chain's last entry, who voted and who of the batch is here, then the
+    five writes and the seq (fifteen before; service.py builds them once, as module constants).
+    A second ballot sends the same SQL texts."""
+    _open(meet, committee, make_proposal)
+    item_id = meet.items[0]
+    runs: list[list[str]] = []
+    for member, choice in ((committee[0], "agree"), (committee[1], "oppose")):
+        headers = auth(member)
+        with statements_run() as statements:
+            r = client.post(f"/api/v1/items/{item_id}/ballots", headers=headers,
+                            json={"choice": choice})
+        assert r.status_code == 201, r.text
+        runs.append([s for s in statements if s.split(None, 1)[0].upper() in (
+            "SELECT", "INSERT", "UPDATE", "DELETE", "WITH")])
+    first, second = runs
+    verbs = [s.split(None, 1)[0].upper() for s in first]
+    assert verbs == ["SELECT"] * 4 + ["INSERT", "UPDATE", "INSERT", "INSERT", "INSERT",
+                                      "UPDATE"], first
+    assert second == first  # the same statements, values bound (the IN list has one key each)
+    assert r.json()["cast"] == 2 and r.json()["voted_ids"] == sorted(
+        [committee[0].id, committee[1].id])
+    session.expire_all()
+    lines = list(chain.export(session, meet.id))
+    assert chain.verify(lines) == chain.digest(session, meet.id)
+    assert [b for b in lines if '\\"type\\":\\"ballot\\"' in b][-1].count(
+        f'\\"voter_id\\":{committee[1].id}') == 1
