@@ -13,6 +13,8 @@ expected, and the server's peak RSS (VmHWM from /proc, summed over
     python bench/fanout.py --target bare --viewers 1000 --json bench/results/bare.json
     python bench/fanout.py --target app --baseline bare --viewers 200,1000,2000 --messages 20
     python bench/fanout.py --target listener --baseline bare --viewers 2000 --client-cpus 1
+    python bench/fanout.py --target listener --baseline bare --viewers 2000 --client-cpus 1 \
+        --viewer-client raw     # viewers on bare sockets: the clients' queue out of the p99
     python bench/fanout.py --target app --baseline bare --viewers 1000 --workers 2 \
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test --redis redis://127.0.0.1:6379/0
 
@@ -485,6 +487,7 @@ def run_one(
             compression=args.compression,
             marker_field=target.marker_field,
             connect_concurrency=args.connect_concurrency,
+            raw=args.viewer_client == "raw",
         )
         t0 = time.monotonic()
         srv_cpu0 = sum_cpu(spids)
@@ -696,6 +699,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--client-cpus", metavar="LIST",
                    help="pin the client processes to these cores (e.g. 1); the server, started "
                         "before, keeps every core")
+    p.add_argument("--viewer-client", choices=("websockets", "raw"), default="websockets",
+                   help="the viewers on the websockets library's client (as every recorded run "
+                        "before 2026-12-07 night), or on bare sockets (ws_clients._RawFeed, about "
+                        "half the client CPU a message: with all viewers on one core, the "
+                        "websockets client's own queue is most of the latency measured)")
     p.add_argument("--json", metavar="PATH", help="also write all rows as JSON here")
     p.add_argument("-v", "--verbose", action="store_true", help="connect progress on stderr")
     add_target_arguments(p)
@@ -709,6 +717,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"--target: choose from {', '.join(sorted(TARGETS))}")
     if not args.viewer_counts or min(args.viewer_counts) < 1 or args.messages < 1:
         p.error("need at least one viewer count >= 1 and --messages >= 1")
+    if args.viewer_client == "raw" and args.compression:
+        p.error("--viewer-client raw speaks no permessage-deflate: leave out --compression")
     return args
 
 
@@ -756,8 +766,8 @@ def main(argv: list[str] | None = None) -> int:
     print_table(
         rows,
         f"fan-out, target={args.target}, K={args.messages} messages "
-        f"every {args.interval_ms:g} ms, {args.procs} client processes, "
-        f"compression={'offered' if args.compression else 'off'}",
+        f"every {args.interval_ms:g} ms, {args.procs} client processes "
+        f"({args.viewer_client}), compression={'offered' if args.compression else 'off'}",
     )
     if args.json:
         out = {
