@@ -675,10 +675,13 @@ def cast_ballot(session: Session, *, actor: User, item_id: int, choice: str) -> 
 # and cache-keyed a dozen statements per call, most of its CPU beside the round trips (issue 11).
 # The values are bound per call.
 _ITEM_ID = sa.bindparam("item_id", type_=sa.Integer)
+# Locked only if it is of the voters' community: a ballot on another community's item id is
+# refused without holding that meeting's lock for a moment.
 _MEETING_OF_ITEM_LOCKED = (
     select(Meeting)
     .where(col(Meeting.id) == select(col(AgendaItem.meeting_id))
-           .where(col(AgendaItem.id) == _ITEM_ID).scalar_subquery())
+           .where(col(AgendaItem.id) == _ITEM_ID).scalar_subquery(),
+           col(Meeting.community_id).in_(sa.bindparam("communities", expanding=True)))
     .with_for_update().execution_options(populate_existing=True))
 # Read after the lock: the item as it is now, and the meeting's last chain entry (entries of a
 # meeting are only added under its lock, so this read stays the last one).
@@ -723,10 +726,13 @@ def cast_ballots(session: Session, *, item_id: int, ballots: list[tuple[User, st
     read by id, the tally is built from the item's counters and what was frozen when the vote
     opened (state.build_tally), never from the whole meeting's state. A lone ballot is nine
     statements here, each built once (above); ballot_box adds its credential's lookup."""
-    meeting = session.exec(_MEETING_OF_ITEM_LOCKED, params={"item_id": item_id}).first()
+    communities = [community_id] if community_id is not None else sorted(
+        {user.community_id for user, _ in ballots})
+    meeting = session.exec(_MEETING_OF_ITEM_LOCKED,
+                           params={"item_id": item_id, "communities": communities}).first()
     found = None if meeting is None else session.exec(
         _ITEM_AND_LAST_ENTRY, params={"item_id": item_id}).one()
-    if found is None or (community_id is not None and found[0].community_id != community_id):
+    if found is None:
         return CastBatch(None, [NotFound("No such agenda item.") for _ in ballots], {})
     assert meeting is not None
     item, last_position, last_hash = found

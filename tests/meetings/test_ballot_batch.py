@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import threading
 
-from sqlmodel import func, select
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
 
-from meetingroom.meetings import ballot_box, chain, state
-from meetingroom.models import AuditLog, Ballot, ChainEntry, VoteCast
+from meetingroom import db
+from meetingroom.meetings import ballot_box, chain, service, state
+from meetingroom.models import AuditLog, Ballot, ChainEntry, Community, User, VoteCast
 from tests.conftest import auth, statements_run
 from tests.meetings.test_live import feed, nothing_more, recv_json
 
@@ -300,3 +302,33 @@ def test_a_lone_ballot_sends_ten_statements(client, meet, committee, make_propos
     assert chain.verify(lines) == chain.digest(session, meet.id)
     assert [b for b in lines if '\\"type\\":\\"ballot\\"' in b][-1].count(
         f'\\"voter_id\\":{committee[1].id}') == 1
+
+
+def test_a_ballot_from_another_community_is_refused_without_locking_the_meeting(
+        meet, committee, make_proposal, session):
+    """A member of another community posting to this community's item id gets "not found",
+    and this meeting's row is not locked meanwhile: its own members' ballots never wait on a
+    stranger's transaction. On PostgreSQL the row lock is checked from a second connection
+    (NOWAIT fails on a locked row); SQLite locks the whole database for every write anyway."""
+    _open(meet, committee, make_proposal)
+    other = Community(name="Other", slug="other")
+    session.add(other)
+    session.commit()
+    stranger = User(community_id=other.id, name="外社区委员", phone="13900000999",
+                    password_hash="x", seat="part_time")
+    session.add(stranger)
+    session.commit()
+    engine = db.get_engine()
+    with Session(engine) as theirs:
+        batch = service.cast_ballots(theirs, item_id=meet.items[0],
+                                     ballots=[(stranger, "agree")])
+        assert batch.item is None
+        assert [type(e).__name__ for e in batch.errors] == ["NotFound"]
+        if engine.dialect.name == "postgresql":  # their transaction is still open here
+            with engine.connect() as ours:
+                row = ours.execute(sa.text("SELECT id FROM meeting WHERE id = :id "
+                                           "FOR UPDATE NOWAIT"), {"id": meet.id}).one()
+                assert row[0] == meet.id
+                ours.rollback()
+        theirs.rollback()
+    assert session.exec(select(func.count()).select_from(VoteCast)).one() == 0
