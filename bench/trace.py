@@ -12,7 +12,10 @@ event-loop thread's run-queue wait, every 100 ms. Printed:
 - per window (--window seconds): requests started, slow ones, the worst, each worker's CPU
   share (1.0 = a whole core), the machine's busy share, the loops' run-queue wait (the time an
   event loop was ready to run but had no core), and the secretary's vote open/close;
-- whether slow requests come together (a stall every request shares) or one by one.
+- whether slow requests come together (a stall every request shares) or one by one;
+- by whole seconds since the latest vote opened (the secretary opens one every ~12 s): requests
+  started in that second of a vote and how many were slow, and each request type's p99 in a
+  vote's first 5 s against the rest.
 """
 
 from __future__ import annotations
@@ -108,6 +111,37 @@ def main(argv: list[str] | None = None) -> None:
               f"{mean(rows, lambda r: sum(r[2]))}, "
               + ", ".join(f"{g} {mean(rows, lambda r, g=g: r[3].get(g, 0.0))}"
                           for g in (rows[0][3] if rows else {})))
+
+    by_vote(requests, args.slow_ms)
+
+
+def by_vote(requests: list[tuple[float, str, float, bool]], slow_ms: float) -> None:
+    """Where in a vote's cycle the slow requests fall (issue 11 seventh round: in its first
+    seconds, while the tally events go out to every viewer)."""
+    opens = [r[0] for r in requests if r[1].endswith("vote/open")]
+    if not opens:
+        return
+    n: Counter[int] = Counter()
+    slow: Counter[int] = Counter()
+    times: dict[tuple[str, bool], list[float]] = defaultdict(list)
+    for start, name, ms, _ok in requests:
+        i = bisect.bisect_right(opens, start) - 1
+        if i < 0:
+            continue
+        second = int(start - opens[i])
+        n[second] += 1
+        slow[second] += ms > slow_ms
+        times[(name, second < 5)].append(ms)
+    print("\nseconds since the vote opened: requests, slow")
+    print("  " + "  ".join(f"{k}: {n[k]} {slow[k]}" for k in sorted(n)))
+
+    def p99(xs: list[float]) -> str:
+        xs = sorted(xs)
+        return f"{xs[min(len(xs) - 1, int(len(xs) * 0.99))]:6.0f}" if xs else "     -"
+
+    print("p99 ms by request type: in a vote's first 5 s | after")
+    for name in sorted({k[0] for k in times}):
+        print(f"  {name:40s} {p99(times[(name, True)])} | {p99(times[(name, False)])}")
 
 
 if __name__ == "__main__":
